@@ -1,0 +1,40 @@
+using EdgeBox.Configuration;
+
+namespace EdgeBox.Tests.Unit.Configuration;
+
+public sealed class ConfigWriterTests
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("log: { level: error, format: json, file: false }\ndata: 'true'\nhttp: { address: '[::]:0' }\nwebrtc: { additionalHosts: [203.0.113.9, 'yes.example'] }\npathDefaults: { record: true }\npaths: { '~^live/.+$': {}, 'a/b': { record: false }, '123': {}, 'null': {}, 'on': {} }")]
+    public void Written_config_reads_back_equal(string yaml)
+    {
+        var first = ConfigLoader.Load(yaml);
+        Assert.True(first.IsValid, string.Join("\n", first.Errors));
+        string written = ConfigWriter.Write(first.Config!);
+        var second = ConfigLoader.Load(written);
+        Assert.True(second.IsValid, written + "\n" + string.Join("\n", second.Errors));
+        Assert.Empty(ConfigDiff.Compute(first.Config!, second.Config!));
+        Assert.Equal(first.Config!.Data, second.Config!.Data);
+        Assert.Equal(first.Config.Paths.Select(p => p.Name), second.Config.Paths.Select(p => p.Name));
+        Assert.Equal(written, ConfigWriter.Write(second.Config));
+    }
+
+    [Fact]
+    public void Written_config_names_every_key()
+    {
+        string written = ConfigWriter.Write(new EdgeBoxConfig());
+        foreach (string key in ConfigReader.TopLevelKeys)
+        {
+            Assert.Contains(key + ":", written, StringComparison.Ordinal);
+        }
+
+        foreach (var (_, keys) in ConfigReader.Sections)
+        {
+            foreach (string key in keys)
+            {
+                Assert.Contains(key + ":", written, StringComparison.Ordinal);
+            }
+        }
+    }
+}

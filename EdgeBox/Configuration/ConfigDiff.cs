@@ -1,0 +1,79 @@
+namespace EdgeBox.Configuration;
+
+internal enum ChangeKind
+{
+    Added,
+    Removed,
+    Changed,
+}
+
+/// <summary>One difference between two configs: the key (<c>http</c>, <c>log.level</c>, <c>paths.cam1</c>) and how it changed.</summary>
+internal sealed record ConfigChange(string Key, ChangeKind Kind)
+{
+    /// <summary>Listener addresses and the data directory are bound at start-up; the rest applies live.</summary>
+    public bool RequiresRestart =>
+        Key is "data" or "log.file" or "log.format"
+        || Key.StartsWith("http", StringComparison.Ordinal) || Key.StartsWith("rtsp", StringComparison.Ordinal)
+        || Key.StartsWith("rtmp", StringComparison.Ordinal) || Key.StartsWith("srt", StringComparison.Ordinal)
+        || Key.StartsWith("webrtc", StringComparison.Ordinal);
+}
+
+/// <summary>
+/// Compares two configs key by key. Paths are compared by their effective settings, so a
+/// <c>pathDefaults</c> change lists exactly the paths it affects and leaves the rest untouched.
+/// </summary>
+internal static class ConfigDiff
+{
+    public static IReadOnlyList<ConfigChange> Compute(EdgeBoxConfig before, EdgeBoxConfig after)
+    {
+        var changes = new List<ConfigChange>();
+        Compare(changes, "log.level", before.Log.Level, after.Log.Level);
+        Compare(changes, "log.file", before.Log.File, after.Log.File);
+        Compare(changes, "log.format", before.Log.Format, after.Log.Format);
+        Compare(changes, "data", before.Data, after.Data);
+        Compare(changes, "http", before.Http, after.Http);
+        Compare(changes, "rtsp", before.Rtsp, after.Rtsp);
+        Compare(changes, "rtmp", before.Rtmp, after.Rtmp);
+        Compare(changes, "srt", before.Srt, after.Srt);
+        Compare(changes, "webrtc", before.WebRtc, after.WebRtc);
+        Compare(changes, "pathDefaults", before.PathDefaults, after.PathDefaults);
+
+        var old = before.Paths.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var next = after.Paths.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        foreach (var path in before.Paths)
+        {
+            if (!next.TryGetValue(path.Name, out var now))
+            {
+                changes.Add(new ConfigChange("paths." + path.Name, ChangeKind.Removed));
+            }
+            else if (before.EffectivePath(path) != after.EffectivePath(now))
+            {
+                changes.Add(new ConfigChange("paths." + path.Name, ChangeKind.Changed));
+            }
+        }
+
+        foreach (var path in after.Paths)
+        {
+            if (!old.ContainsKey(path.Name))
+            {
+                changes.Add(new ConfigChange("paths." + path.Name, ChangeKind.Added));
+            }
+        }
+
+        if (changes.Count == 0 && !before.Paths.Select(p => p.Name).SequenceEqual(after.Paths.Select(p => p.Name), StringComparer.Ordinal))
+        {
+            // Same paths in another order: regex matching order changed.
+            changes.Add(new ConfigChange("paths", ChangeKind.Changed));
+        }
+
+        return changes;
+    }
+
+    private static void Compare<T>(List<ConfigChange> changes, string key, T before, T after)
+    {
+        if (!EqualityComparer<T>.Default.Equals(before, after))
+        {
+            changes.Add(new ConfigChange(key, ChangeKind.Changed));
+        }
+    }
+}

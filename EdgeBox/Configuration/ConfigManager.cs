@@ -1,0 +1,201 @@
+using EdgeBox.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeBox.Configuration;
+
+/// <summary>Where a config change came from.</summary>
+internal enum ConfigSource
+{
+    Startup,
+    File,
+    Signal,
+    Api,
+}
+
+internal enum ConfigUpdateStatus
+{
+    Applied,
+    Unchanged,
+    Rejected,
+    WriteFailed,
+}
+
+/// <summary>The running configuration: the parsed config, the text it came from and its history version.</summary>
+internal sealed record ConfigSnapshot(EdgeBoxConfig Config, string Text, string Hash, long Version);
+
+internal sealed record ConfigUpdateResult(
+    ConfigUpdateStatus Status,
+    ConfigSnapshot Snapshot,
+    IReadOnlyList<ConfigError> Errors,
+    IReadOnlyList<ConfigChange> Changes,
+    string? WriteError = null);
+
+/// <summary>Something that reacts to an applied config (log level, paths, listeners...).</summary>
+internal interface IConfigApplier
+{
+    void Apply(EdgeBoxConfig config, IReadOnlyList<ConfigChange> changes);
+}
+
+/// <summary>
+/// The single pipeline every config change goes through, whatever its source (file edit, SIGHUP, REST
+/// API, later the fleet): parse → validate (all errors) → diff → persist → apply → history. An invalid
+/// config is refused and the running one stays. The file is written before the change is applied, so
+/// a config that cannot be persisted (read-only disk) is refused rather than lost at the next restart.
+/// </summary>
+internal sealed partial class ConfigManager : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ConfigFile _file;
+    private readonly ConfigHistoryStore _history;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly IEnumerable<IConfigApplier> _appliers;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ConfigManager> _logger;
+    private readonly Infrastructure.EdgeBoxMetrics _metrics;
+    private ConfigSnapshot _current;
+
+    public ConfigManager(
+        ConfigFile file,
+        ConfigSnapshot initial,
+        ConfigHistoryStore history,
+        IReadOnlyDictionary<string, string> environment,
+        IEnumerable<IConfigApplier> appliers,
+        TimeProvider time,
+        Infrastructure.EdgeBoxMetrics metrics,
+        ILogger<ConfigManager> logger)
+    {
+        _metrics = metrics;
+        _file = file;
+        _history = history;
+        _environment = environment;
+        _appliers = appliers;
+        _time = time;
+        _logger = logger;
+        _current = RecordStartup(initial);
+    }
+
+    public ConfigSnapshot Current => Volatile.Read(ref _current);
+
+    public ConfigFile File => _file;
+
+    public IReadOnlyList<ConfigHistoryEntry> History(int limit) => _history.List(limit);
+
+    public ConfigHistoryEntry? HistoryVersion(long version) => _history.Find(version);
+
+    public async Task<ConfigUpdateResult> UpdateAsync(string text, ConfigSource source, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = Update(text, source);
+            _metrics.ConfigUpdate(Name(source), result.Status.ToString().ToLowerInvariant());
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private ConfigUpdateResult Update(string text, ConfigSource source)
+    {
+        var current = Current;
+        var load = ConfigLoader.Load(text, _environment);
+        if (!load.IsValid)
+        {
+            Log.Rejected(_logger, source, load.Errors.Count);
+            foreach (var error in load.Errors)
+            {
+                Log.RejectedError(_logger, error.ToString());
+            }
+
+            return new ConfigUpdateResult(ConfigUpdateStatus.Rejected, current, load.Errors, []);
+        }
+
+        string hash = ConfigFile.Hash(text);
+        if (hash == current.Hash)
+        {
+            Log.Unchanged(_logger, source);
+            return new ConfigUpdateResult(ConfigUpdateStatus.Unchanged, current, [], []);
+        }
+
+        var changes = ConfigDiff.Compute(current.Config, load.Config!);
+        if (source is ConfigSource.Api)
+        {
+            try
+            {
+                _file.WriteAtomic(text);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.WriteFailed(_logger, _file.Path, ex.Message);
+                return new ConfigUpdateResult(ConfigUpdateStatus.WriteFailed, current, [], changes, ex.Message);
+            }
+        }
+
+        var next = new ConfigSnapshot(load.Config!, text, hash, current.Version + 1);
+        Volatile.Write(ref _current, next);
+        foreach (var applier in _appliers)
+        {
+            applier.Apply(next.Config, changes);
+        }
+
+        string[] described = changes.Select(Describe).ToArray();
+        _history.Add(new ConfigHistoryEntry(next.Version, _time.GetUtcNow(), Name(source), hash, text, described));
+        Log.Applied(_logger, next.Version, source, described.Length == 0 ? "none (comments or layout only)" : string.Join(", ", described));
+        string[] restart = changes.Where(c => c.RequiresRestart).Select(c => c.Key).ToArray();
+        if (restart.Length > 0)
+        {
+            Log.RestartRequired(_logger, string.Join(", ", restart));
+        }
+
+        return new ConfigUpdateResult(ConfigUpdateStatus.Applied, next, [], changes);
+    }
+
+    /// <summary>Records the start-up config as a new history version when its text differs from the last one.</summary>
+    private ConfigSnapshot RecordStartup(ConfigSnapshot initial)
+    {
+        var latest = _history.Latest();
+        if (latest is not null && latest.Hash == initial.Hash)
+        {
+            return initial with { Version = latest.Version };
+        }
+
+        long version = (latest?.Version ?? 0) + 1;
+        _history.Add(new ConfigHistoryEntry(version, _time.GetUtcNow(), Name(ConfigSource.Startup), initial.Hash, initial.Text, []));
+        return initial with { Version = version };
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    public static string Describe(ConfigChange change) => $"{change.Key} {change.Kind.ToString().ToLowerInvariant()}";
+
+    public static string Name(ConfigSource source) => source.ToString().ToLowerInvariant();
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigApplied, EventName = "ConfigApplied", Level = LogLevel.Information,
+            Message = "Configuration version {Version} applied from {Source}; changes: {Changes}")]
+        public static partial void Applied(ILogger logger, long version, ConfigSource source, string changes);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigRejected, EventName = "ConfigRejected", Level = LogLevel.Error,
+            Message = "Configuration from {Source} rejected with {Count} error(s); the running configuration stays")]
+        public static partial void Rejected(ILogger logger, ConfigSource source, int count);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigRejectedError, EventName = "ConfigRejectedError", Level = LogLevel.Error,
+            Message = "  {Error}")]
+        public static partial void RejectedError(ILogger logger, string error);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigUnchanged, EventName = "ConfigUnchanged", Level = LogLevel.Debug,
+            Message = "Configuration from {Source} is the running one; nothing to do")]
+        public static partial void Unchanged(ILogger logger, ConfigSource source);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigRestartRequired, EventName = "ConfigRestartRequired", Level = LogLevel.Warning,
+            Message = "These changes take effect after a restart: {Keys}")]
+        public static partial void RestartRequired(ILogger logger, string keys);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigWriteFailed, EventName = "ConfigWriteFailed", Level = LogLevel.Error,
+            Message = "Configuration could not be written to {Path} ({Reason}); the change was not applied")]
+        public static partial void WriteFailed(ILogger logger, string path, string reason);
+    }
+}

@@ -1,0 +1,334 @@
+namespace EdgeBox.Configuration;
+
+/// <summary>
+/// Reads a <see cref="YamlNode"/> tree into <see cref="EdgeBoxConfig"/> by hand (no reflection), and
+/// reports every problem with its YAML path and line: unknown keys, wrong types, bad values. The
+/// semantic rules that look across keys live in <see cref="ConfigValidator"/>.
+/// </summary>
+internal sealed class ConfigReader
+{
+    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "pathDefaults", "paths"];
+    private static readonly string[] LogKeys = ["level", "file", "format"];
+    private static readonly string[] ListenerKeys = ["enabled", "address"];
+    private static readonly string[] WebRtcKeys = ["enabled", "address", "additionalHosts"];
+    internal static readonly string[] PathKeys = ["source", "record"];
+
+    private readonly List<ConfigError> _errors;
+
+    private ConfigReader(List<ConfigError> errors) => _errors = errors;
+
+    /// <summary>Key names per section, used to map <c>EDGEBOX_SECTION_KEY</c> variables and to suggest fixes.</summary>
+    internal static IReadOnlyDictionary<string, string[]> Sections { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["log"] = LogKeys,
+        ["http"] = ListenerKeys,
+        ["rtsp"] = ListenerKeys,
+        ["rtmp"] = ListenerKeys,
+        ["srt"] = ListenerKeys,
+        ["webrtc"] = WebRtcKeys,
+        ["pathDefaults"] = PathKeys,
+    };
+
+    internal static IReadOnlyList<string> TopLevelKeys => RootKeys;
+
+    public static EdgeBoxConfig Read(YamlNode? root, List<ConfigError> errors)
+    {
+        var config = new EdgeBoxConfig();
+        if (root is null || root is YamlScalar { IsNull: true })
+        {
+            return config;
+        }
+
+        var reader = new ConfigReader(errors);
+        if (reader.Mapping(root, "", RootKeys) is not { } map)
+        {
+            return config;
+        }
+
+        foreach (var (key, value) in map.Entries)
+        {
+            switch (key.Value)
+            {
+                case "log": config = config with { Log = reader.ReadLog(value, config.Log) }; break;
+                case "data": config = config with { Data = reader.String(value, "data", config.Data, allowEmpty: false) }; break;
+                case "http": config = config with { Http = reader.ReadListener(value, "http", config.Http) }; break;
+                case "rtsp": config = config with { Rtsp = reader.ReadListener(value, "rtsp", config.Rtsp) }; break;
+                case "rtmp": config = config with { Rtmp = reader.ReadListener(value, "rtmp", config.Rtmp) }; break;
+                case "srt": config = config with { Srt = reader.ReadListener(value, "srt", config.Srt) }; break;
+                case "webrtc": config = config with { WebRtc = reader.ReadWebRtc(value, config.WebRtc) }; break;
+                case "pathDefaults": config = config with { PathDefaults = PathConfig.BuiltInDefaults.Overlay(reader.ReadPath(value, "pathDefaults")) }; break;
+                case "paths": config = config with { Paths = reader.ReadPaths(value) }; break;
+            }
+        }
+
+        return config;
+    }
+
+    private LogConfig ReadLog(YamlNode node, LogConfig value)
+    {
+        if (Mapping(node, "log", LogKeys) is not { } map)
+        {
+            return value;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            value = key.Value switch
+            {
+                "level" => value with { Level = Enum(child, "log.level", value.Level) },
+                "file" => value with { File = Bool(child, "log.file", value.File) },
+                "format" => value with { Format = Enum(child, "log.format", value.Format) },
+                _ => value,
+            };
+        }
+
+        return value;
+    }
+
+    private ListenerConfig ReadListener(YamlNode node, string path, ListenerConfig value)
+    {
+        if (Mapping(node, path, ListenerKeys) is not { } map)
+        {
+            return value;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            value = key.Value switch
+            {
+                "enabled" => value with { Enabled = Bool(child, path + ".enabled", value.Enabled) },
+                "address" => value with { Address = String(child, path + ".address", value.Address, allowEmpty: false) },
+                _ => value,
+            };
+        }
+
+        return value;
+    }
+
+    private WebRtcConfig ReadWebRtc(YamlNode node, WebRtcConfig value)
+    {
+        if (Mapping(node, "webrtc", WebRtcKeys) is not { } map)
+        {
+            return value;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            value = key.Value switch
+            {
+                "enabled" => value with { Enabled = Bool(child, "webrtc.enabled", value.Enabled) },
+                "address" => value with { Address = String(child, "webrtc.address", value.Address, allowEmpty: false) },
+                "additionalHosts" => value with { AdditionalHosts = StringList(child, "webrtc.additionalHosts") },
+                _ => value,
+            };
+        }
+
+        return value;
+    }
+
+    private PathConfig ReadPath(YamlNode node, string path)
+    {
+        var value = new PathConfig();
+        if (node is YamlScalar { IsNull: true })
+        {
+            return value; // "cam1:" with nothing under it takes every default.
+        }
+
+        if (Mapping(node, path, PathKeys) is not { } map)
+        {
+            return value;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            value = key.Value switch
+            {
+                "source" => value with { Source = String(child, path + ".source", "", allowEmpty: false) },
+                "record" => value with { Record = Bool(child, path + ".record", false) },
+                _ => value,
+            };
+        }
+
+        return value;
+    }
+
+    private List<NamedPath> ReadPaths(YamlNode node)
+    {
+        var paths = new List<NamedPath>();
+        if (node is YamlScalar { IsNull: true })
+        {
+            return paths;
+        }
+
+        if (node is not YamlMapping map)
+        {
+            Error("paths", node, $"expected a mapping of path names, found a {node.Kind}");
+            return paths;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            string childPath = "paths." + key.Value;
+            paths.Add(new NamedPath(key.Value, ReadPath(child, childPath)) { Line = key.Line });
+        }
+
+        return paths;
+    }
+
+    private YamlMapping? Mapping(YamlNode node, string path, string[] allowed)
+    {
+        if (node is not YamlMapping map)
+        {
+            Error(path, node, $"expected a mapping, found a {node.Kind}");
+            return null;
+        }
+
+        foreach (var (key, _) in map.Entries)
+        {
+            if (Array.IndexOf(allowed, key.Value) < 0)
+            {
+                string suggestion = Suggest(key.Value, allowed) is { } near ? $" (did you mean '{near}'?)" : "";
+                _errors.Add(new ConfigError(ConfigError.Join(path, key.Value), key.Line, $"unknown key{suggestion}; allowed: {string.Join(", ", allowed)}"));
+            }
+        }
+
+        return map;
+    }
+
+    private bool Bool(YamlNode node, string path, bool fallback)
+    {
+        if (node is YamlScalar { Quoted: false } s)
+        {
+            switch (s.Value.ToLowerInvariant())
+            {
+                case "true" or "yes" or "on": return true;
+                case "false" or "no" or "off": return false;
+            }
+        }
+
+        Error(path, node, $"expected true or false, found {Describe(node)}");
+        return fallback;
+    }
+
+    private string String(YamlNode node, string path, string fallback, bool allowEmpty)
+    {
+        if (node is YamlScalar s && !s.IsNull)
+        {
+            if (!allowEmpty && string.IsNullOrWhiteSpace(s.Value))
+            {
+                Error(path, node, "must not be empty");
+                return fallback;
+            }
+
+            return s.Value;
+        }
+
+        Error(path, node, $"expected text, found {Describe(node)}");
+        return fallback;
+    }
+
+    private TEnum Enum<TEnum>(YamlNode node, string path, TEnum fallback)
+        where TEnum : struct, System.Enum
+    {
+        string[] names = System.Enum.GetNames<TEnum>();
+        if (node is YamlScalar s && !s.IsNull)
+        {
+            foreach (string name in names)
+            {
+                if (string.Equals(name, s.Value, StringComparison.OrdinalIgnoreCase))
+                {
+                    return System.Enum.Parse<TEnum>(name);
+                }
+            }
+        }
+
+        string allowed = string.Join(" | ", names.Select(n => n.ToLowerInvariant()));
+        Error(path, node, $"expected one of {allowed}, found {Describe(node)}");
+        return fallback;
+    }
+
+    private List<string> StringList(YamlNode node, string path)
+    {
+        var list = new List<string>();
+        switch (node)
+        {
+            case YamlScalar { IsNull: true }:
+                break;
+            case YamlScalar { EnvSource: not null } s:
+                // Environment overrides carry lists as comma-separated text.
+                list.AddRange(s.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                break;
+            case YamlSequence seq:
+                for (int i = 0; i < seq.Items.Count; i++)
+                {
+                    list.Add(String(seq.Items[i], $"{path}[{i}]", "", allowEmpty: false));
+                }
+
+                break;
+            default:
+                Error(path, node, $"expected a list, found {Describe(node)}");
+                break;
+        }
+
+        return list;
+    }
+
+    private void Error(string path, YamlNode node, string message) =>
+        _errors.Add(new ConfigError(path, node.Line, message) { EnvSource = node.EnvSource });
+
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlScalar { IsNull: true } => "nothing",
+        YamlScalar s => $"'{Truncate(s.Value)}'",
+        _ => "a " + node.Kind,
+    };
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
+
+    /// <summary>The allowed key closest to a typo, when it is close enough to be a likely fix.</summary>
+    internal static string? Suggest(string key, IEnumerable<string> allowed)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (string candidate in allowed)
+        {
+            int d = Distance(key.ToLowerInvariant(), candidate.ToLowerInvariant());
+            if (d < bestDistance)
+            {
+                (best, bestDistance) = (candidate, d);
+            }
+        }
+
+        return bestDistance <= Math.Max(1, key.Length / 3) ? best : null;
+    }
+
+    /// <summary>Optimal string alignment distance: edits, with a swap of neighbours ("levle") counting once.</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (int j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+}

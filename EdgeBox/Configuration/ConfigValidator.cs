@@ -1,0 +1,154 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace EdgeBox.Configuration;
+
+/// <summary>
+/// Rules that need more than one key or more than a type check: addresses, port clashes, path names,
+/// regexes and sources. Every rule adds an error and carries on, so a file with ten mistakes gets ten
+/// errors in one pass.
+/// </summary>
+internal static class ConfigValidator
+{
+    /// <summary>Prefixes that belong to the HTTP API and console, so no path may start with them.</summary>
+    private static readonly string[] ReservedPrefixes = ["api/", "ui/", "metrics"];
+
+    /// <summary>Matches MediaMTX's path-name rule: letters, digits and <c>_-./~</c>; no leading/trailing slash.</summary>
+    private static readonly SearchValues<char> PathNameChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./~");
+
+    public static void Validate(EdgeBoxConfig config, List<ConfigError> errors, ConfigLocator at)
+    {
+        var tcp = new Dictionary<int, string>();
+        var udp = new Dictionary<int, string>();
+        Listener(config.Http, "http", tcp, errors, at);
+        Listener(config.Rtsp, "rtsp", tcp, errors, at);
+        Listener(config.Rtmp, "rtmp", tcp, errors, at);
+        Listener(config.Srt, "srt", udp, errors, at);
+        Listener(new ListenerConfig { Enabled = config.WebRtc.Enabled, Address = config.WebRtc.Address }, "webrtc", udp, errors, at);
+
+        for (int i = 0; i < config.WebRtc.AdditionalHosts.Count; i++)
+        {
+            string host = config.WebRtc.AdditionalHosts[i];
+            if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
+            {
+                string key = $"webrtc.additionalHosts[{i}]";
+                errors.Add(at.Error(key, $"'{host}' is not an IP address or host name"));
+            }
+        }
+
+        Path(config.PathDefaults, "pathDefaults", errors, at);
+        foreach (var path in config.Paths)
+        {
+            string key = "paths." + path.Name;
+            if (PathNameError(path.Name) is { } message)
+            {
+                errors.Add(at.Error(key, message));
+            }
+
+            Path(path.Config, key, errors, at);
+        }
+    }
+
+    /// <summary>Why a path name is not allowed, or null when it is fine.</summary>
+    public static string? PathNameError(string name)
+    {
+        if (name.StartsWith('~'))
+        {
+            try
+            {
+                _ = new Regex(name[1..], RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                return null;
+            }
+            catch (ArgumentException ex)
+            {
+                return "invalid regular expression: " + ex.Message;
+            }
+        }
+
+        if (name.Length == 0)
+        {
+            return "path name must not be empty";
+        }
+
+        if (name.AsSpan().IndexOfAnyExcept(PathNameChars) >= 0)
+        {
+            return "path names may hold only letters, digits and _-./~";
+        }
+
+        if (name.StartsWith('/') || name.EndsWith('/') || name.Contains("//", StringComparison.Ordinal) || name.Contains("..", StringComparison.Ordinal))
+        {
+            return "path names may not start or end with '/', nor hold '//' or '..'";
+        }
+
+        foreach (string prefix in ReservedPrefixes)
+        {
+            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || name.Equals(prefix.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            {
+                return $"path names may not start with '{prefix}' (reserved for the HTTP API and console)";
+            }
+        }
+
+        return null;
+    }
+
+    private static void Path(PathConfig path, string key, List<ConfigError> errors, ConfigLocator at)
+    {
+        if (path.Source is { } source && source != PathSources.Publisher)
+        {
+            string sourceKey = key + ".source";
+            errors.Add(at.Error(sourceKey, $"unsupported source '{source}'; this build supports: {PathSources.Publisher}"));
+        }
+    }
+
+    private static void Listener(ListenerConfig listener, string key, Dictionary<int, string> taken, List<ConfigError> errors, ConfigLocator at)
+    {
+        string addressKey = key + ".address";
+        if (!TryParseAddress(listener.Address, out _, out int port))
+        {
+            errors.Add(at.Error(addressKey, $"'{listener.Address}' is not host:port (e.g. 0.0.0.0:8554, [::]:8554, 127.0.0.1:0)"));
+            return;
+        }
+
+        if (!listener.Enabled || port == 0)
+        {
+            return;
+        }
+
+        if (taken.TryGetValue(port, out string? other))
+        {
+            errors.Add(at.Error(addressKey, $"port {port} is already used by {other}"));
+            return;
+        }
+
+        taken[port] = key;
+    }
+
+    /// <summary>Parses <c>host:port</c>, <c>[v6]:port</c> or <c>:port</c> (all interfaces). Port 0 asks for a free port.</summary>
+    public static bool TryParseAddress(string text, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        int colon = text.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port > 65535)
+        {
+            return false;
+        }
+
+        host = text[..colon];
+        if (host.Length == 0)
+        {
+            host = "0.0.0.0";
+            return true;
+        }
+
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            return IPAddress.TryParse(host[1..^1], out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        }
+
+        return !host.Contains(':', StringComparison.Ordinal) && Uri.CheckHostName(host) != UriHostNameType.Unknown;
+    }
+}

@@ -1,0 +1,130 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace EdgeBox.Configuration;
+
+/// <summary>
+/// Writes a config as YAML with every key present (what <c>edgebox config show</c> prints). YamlDotNet's
+/// emitter picks quoting, so any string round-trips through <see cref="ConfigLoader"/> unchanged.
+/// </summary>
+internal static class ConfigWriter
+{
+    public static string Write(EdgeBoxConfig config)
+    {
+        using var writer = new StringWriter();
+        var e = new Emitter(writer);
+        e.Emit(new StreamStart());
+        e.Emit(new DocumentStart());
+        e.Emit(new MappingStart());
+
+        Key(e, "log");
+        Begin(e);
+        Pair(e, "level", config.Log.Level.ToString().ToLowerInvariant());
+        Pair(e, "file", config.Log.File);
+        Pair(e, "format", config.Log.Format.ToString().ToLowerInvariant());
+        End(e);
+
+        Pair(e, "data", config.Data);
+        Listener(e, "http", config.Http);
+        Listener(e, "rtsp", config.Rtsp);
+        Listener(e, "rtmp", config.Rtmp);
+        Listener(e, "srt", config.Srt);
+
+        Key(e, "webrtc");
+        Begin(e);
+        Pair(e, "enabled", config.WebRtc.Enabled);
+        Pair(e, "address", config.WebRtc.Address);
+        Key(e, "additionalHosts");
+        e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+        foreach (string host in config.WebRtc.AdditionalHosts)
+        {
+            Value(e, host);
+        }
+
+        e.Emit(new SequenceEnd());
+        End(e);
+
+        Key(e, "pathDefaults");
+        Path(e, config.PathDefaults);
+
+        Key(e, "paths");
+        if (config.Paths.Count == 0)
+        {
+            e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+            e.Emit(new MappingEnd());
+        }
+        else
+        {
+            Begin(e);
+            foreach (var path in config.Paths)
+            {
+                Key(e, path.Name);
+                Path(e, path.Config);
+            }
+
+            End(e);
+        }
+
+        e.Emit(new MappingEnd());
+        e.Emit(new DocumentEnd(true));
+        e.Emit(new StreamEnd());
+        return writer.ToString();
+    }
+
+    private static void Path(Emitter e, PathConfig path)
+    {
+        e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+        if (path.Source is not null)
+        {
+            Pair(e, "source", path.Source);
+        }
+
+        if (path.Record is { } record)
+        {
+            Pair(e, "record", record);
+        }
+
+        e.Emit(new MappingEnd());
+    }
+
+    private static void Listener(Emitter e, string name, ListenerConfig listener)
+    {
+        Key(e, name);
+        e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+        Pair(e, "enabled", listener.Enabled);
+        Pair(e, "address", listener.Address);
+        e.Emit(new MappingEnd());
+    }
+
+    private static void Begin(Emitter e) => e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Block));
+
+    private static void End(Emitter e) => e.Emit(new MappingEnd());
+
+    private static void Key(Emitter e, string key) => Value(e, key);
+
+    private static void Pair(Emitter e, string key, string value)
+    {
+        Key(e, key);
+        Value(e, value);
+    }
+
+    private static void Pair(Emitter e, string key, bool value)
+    {
+        Key(e, key);
+        e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, value ? "true" : "false", ScalarStyle.Plain, true, false));
+    }
+
+    /// <summary>Text that YAML would read as something else (true, 123, null, "") is quoted.</summary>
+    private static void Value(Emitter e, string value)
+    {
+        bool plainIsSafe = value.Length > 0 && !LooksTyped(value);
+        e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, value, plainIsSafe ? ScalarStyle.Any : ScalarStyle.DoubleQuoted, plainIsSafe, !plainIsSafe));
+    }
+
+    private static bool LooksTyped(string value) =>
+        value is "~" || value.Equals("null", StringComparison.OrdinalIgnoreCase)
+        || value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase)
+        || value.Equals("yes", StringComparison.OrdinalIgnoreCase) || value.Equals("no", StringComparison.OrdinalIgnoreCase)
+        || value.Equals("on", StringComparison.OrdinalIgnoreCase) || value.Equals("off", StringComparison.OrdinalIgnoreCase)
+        || double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _);
+}

@@ -1,0 +1,121 @@
+namespace EdgeBox.Configuration;
+
+/// <summary>
+/// The whole configuration, immutable. Every key has a default here, so a config file only names what
+/// differs. The key layout is a contract with users (see <c>config/README.md</c>); renaming a key is
+/// a breaking change.
+/// </summary>
+internal sealed record EdgeBoxConfig
+{
+    public LogConfig Log { get; init; } = new();
+
+    /// <summary>Data directory: LiteDB file, logs, recordings, snapshots. Relative to the working directory.</summary>
+    public string Data { get; init; } = "./data";
+
+    public ListenerConfig Http { get; init; } = new() { Address = "0.0.0.0:8080" };
+
+    public ListenerConfig Rtsp { get; init; } = new() { Address = "0.0.0.0:8554" };
+
+    public ListenerConfig Rtmp { get; init; } = new() { Address = "0.0.0.0:1935" };
+
+    public ListenerConfig Srt { get; init; } = new() { Address = "0.0.0.0:8890" };
+
+    public WebRtcConfig WebRtc { get; init; } = new();
+
+    /// <summary>Settings every path starts from; a path's own keys override them.</summary>
+    public PathConfig PathDefaults { get; init; } = PathConfig.BuiltInDefaults;
+
+    /// <summary>Paths in file order: the first regex path that matches a name wins.</summary>
+    public IReadOnlyList<NamedPath> Paths { get; init; } = [];
+
+    public PathConfig EffectivePath(NamedPath path) => PathDefaults.Overlay(path.Config);
+}
+
+internal enum LogLevelSetting
+{
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+internal enum LogFormat
+{
+    Text,
+    Json,
+}
+
+internal sealed record LogConfig
+{
+    public LogLevelSetting Level { get; init; } = LogLevelSetting.Info;
+
+    /// <summary>Also write a rolling file under <c>&lt;data&gt;/logs</c>.</summary>
+    public bool File { get; init; } = true;
+
+    /// <summary>Console format: human text or compact JSON (CLEF) for log shippers.</summary>
+    public LogFormat Format { get; init; } = LogFormat.Text;
+}
+
+/// <summary>A TCP or UDP listener. <c>address</c> is <c>host:port</c>; port 0 takes a free port.</summary>
+internal sealed record ListenerConfig
+{
+    public bool Enabled { get; init; } = true;
+
+    public string Address { get; init; } = "";
+}
+
+internal sealed record WebRtcConfig
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>One UDP port shared by every WebRTC session (ICE mux).</summary>
+    public string Address { get; init; } = "0.0.0.0:8189";
+
+    /// <summary>Extra host candidates to offer: public IPs or names in front of a 1:1 NAT.</summary>
+    public IReadOnlyList<string> AdditionalHosts { get; init; } = [];
+
+    public bool Equals(WebRtcConfig? other) =>
+        other is not null && Enabled == other.Enabled && Address == other.Address
+        && AdditionalHosts.SequenceEqual(other.AdditionalHosts, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Enabled, Address, AdditionalHosts.Count);
+}
+
+/// <summary>
+/// Per-path settings. Every key is optional (null = not set) so that <c>pathDefaults</c> can fill the
+/// gaps; <see cref="BuiltInDefaults"/> has every key set.
+/// </summary>
+internal sealed record PathConfig
+{
+    public static readonly PathConfig BuiltInDefaults = new() { Source = PathSources.Publisher, Record = false };
+
+    /// <summary><c>publisher</c>: the stream is pushed to EdgeBox. Other sources arrive with their protocols.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>Record the path to disk (the recorder arrives with the recording capability).</summary>
+    public bool? Record { get; init; }
+
+    public PathConfig Overlay(PathConfig over) => new()
+    {
+        Source = over.Source ?? Source,
+        Record = over.Record ?? Record,
+    };
+}
+
+internal static class PathSources
+{
+    public const string Publisher = "publisher";
+}
+
+/// <summary>A configured path: a literal name (<c>cam1</c>, <c>lobby/door</c>) or a regex (<c>~^live/.+$</c>).</summary>
+internal sealed record NamedPath(string Name, PathConfig Config)
+{
+    /// <summary>Line of the name in the file, for error messages; not part of equality.</summary>
+    public int Line { get; init; }
+
+    public bool IsRegex => Name.StartsWith('~');
+
+    public bool Equals(NamedPath? other) => other is not null && Name == other.Name && Config == other.Config;
+
+    public override int GetHashCode() => HashCode.Combine(Name, Config);
+}

@@ -1,0 +1,53 @@
+using EdgeBox.Configuration;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace EdgeBox.Hosting;
+
+/// <summary>Serilog: console (text or compact JSON) and a rolling file under <c>&lt;data&gt;/logs</c>.</summary>
+internal static class LoggingSetup
+{
+    private const string TextTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj} ({SourceContext}){NewLine}{Exception}";
+
+    public static LogEventLevel ToSerilog(LogLevelSetting level) => level switch
+    {
+        LogLevelSetting.Debug => LogEventLevel.Debug,
+        LogLevelSetting.Warn => LogEventLevel.Warning,
+        LogLevelSetting.Error => LogEventLevel.Error,
+        _ => LogEventLevel.Information,
+    };
+
+    public static Logger Create(LogConfig config, string dataDirectory, LoggingLevelSwitch level)
+    {
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.ControlledBy(level)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Warning)
+            .Enrich.FromLogContext();
+
+        logger = config.Format == LogFormat.Json
+            ? logger.WriteTo.Console(new CompactJsonFormatter())
+            : logger.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+
+        if (config.File)
+        {
+            logger = logger.WriteTo.File(
+                new CompactJsonFormatter(),
+                Path.Combine(dataDirectory, "logs", "edgebox-.log"),
+                rollingInterval: RollingInterval.Day,
+                fileSizeLimitBytes: 50 * 1024 * 1024,
+                rollOnFileSizeLimit: true,
+                retainedFileCountLimit: 14);
+        }
+
+        return logger.CreateLogger();
+    }
+}
+
+/// <summary>Applies <c>log.level</c> changes live.</summary>
+internal sealed class LogLevelApplier(LoggingLevelSwitch level) : IConfigApplier
+{
+    public void Apply(EdgeBoxConfig config, IReadOnlyList<ConfigChange> changes) => level.MinimumLevel = LoggingSetup.ToSerilog(config.Log.Level);
+}

@@ -1,0 +1,37 @@
+using EdgeBox.Infrastructure;
+
+namespace EdgeBox.Hosting;
+
+internal static partial class ServiceHost
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.Starting, EventName = "Starting", Level = LogLevel.Information,
+            Message = "EdgeBox {Version} starting; configuration {ConfigPath} ({ConfigOrigin}); data {DataDirectory}")]
+        public static partial void Starting(ILogger logger, string version, string configPath, string configOrigin, string dataDirectory);
+
+        [LoggerMessage(EventId = EventIds.Started, EventName = "Started", Level = LogLevel.Information, Message = "EdgeBox started")]
+        public static partial void Started(ILogger logger);
+
+        [LoggerMessage(EventId = EventIds.Listening, EventName = "Listening", Level = LogLevel.Information, Message = "Listening for {Protocol} on {Address}")]
+        public static partial void Listening(ILogger logger, string protocol, string address);
+
+        [LoggerMessage(EventId = EventIds.Stopping, EventName = "Stopping", Level = LogLevel.Information, Message = "EdgeBox stopping")]
+        public static partial void Stopping(ILogger logger);
+
+        [LoggerMessage(EventId = EventIds.Stopped, EventName = "Stopped", Level = LogLevel.Information, Message = "EdgeBox stopped")]
+        public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(EventId = EventIds.ComponentUnavailable, EventName = "ComponentUnavailable", Level = LogLevel.Error,
+            Message = "{Component} is unavailable: {Reason}. EdgeBox runs without the features that need it")]
+        public static partial void ComponentUnavailable(ILogger logger, string component, string reason);
+
+        [LoggerMessage(EventId = EventIds.FfmpegLoaded, EventName = "FfmpegLoaded", Level = LogLevel.Information,
+            Message = "FFmpeg {Version}: {CodecCount} codecs; hardware device types: {HardwareTypes}")]
+        public static partial void FfmpegLoaded(ILogger logger, string version, int codecCount, string hardwareTypes);
+
+        [LoggerMessage(EventId = EventIds.OnnxRuntimeLoaded, EventName = "OnnxRuntimeLoaded", Level = LogLevel.Information,
+            Message = "ONNX Runtime {Version}; execution providers: {Providers}")]
+        public static partial void OnnxRuntimeLoaded(ILogger logger, string version, string providers);
+    }
+}

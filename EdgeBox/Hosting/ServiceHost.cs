@@ -1,0 +1,245 @@
+using System.Net;
+using EdgeBox.Codecs;
+using EdgeBox.Configuration;
+using EdgeBox.Inference;
+using EdgeBox.Infrastructure;
+using EdgeBox.Storage;
+using EdgeBox.Web;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using Serilog;
+using Serilog.Core;
+
+namespace EdgeBox.Hosting;
+
+/// <summary>
+/// The composition root of <c>edgebox run</c>: resolves the config, prepares the data directory,
+/// opens storage, probes native libraries and starts the web host. Returns the process exit code.
+/// </summary>
+internal static partial class ServiceHost
+{
+    /// <summary>SIGTERM/SIGINT must finish within 5 s (systemd's and the issue's budget).</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4);
+
+    public static async Task<int> RunAsync(string? configPath, string? dataOverride, TextWriter stderr)
+    {
+        var environment = new Dictionary<string, string>(ConfigLoader.ProcessEnvironment(), StringComparer.Ordinal);
+        if (ResolveConfig(configPath, dataOverride, environment, stderr) is not { } resolved)
+        {
+            return 1;
+        }
+
+        var (file, text, load) = resolved;
+        var config = load.Config!;
+        string data = Path.GetFullPath(config.Data);
+        if (PrepareDataDirectory(data) is { } dataError)
+        {
+            await stderr.WriteLineAsync($"edgebox: data directory {data} is not usable: {dataError}").ConfigureAwait(false);
+            return 1;
+        }
+
+        var time = TimeProvider.System;
+        var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(config.Log.Level));
+        using var serilog = LoggingSetup.Create(config.Log, data, level);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(serilog, dispose: false);
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        ConfigureHttp(builder, config.Http);
+
+        using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog);
+        var startupLog = loggerFactory.CreateLogger("EdgeBox.Hosting.ServiceHost");
+        Log.Starting(startupLog, BuildInfo.Version, file.Path, file.Exists ? "file" : "built-in default", data);
+
+        using var database = EdgeBoxDatabase.Open(data, time, loggerFactory.CreateLogger<EdgeBoxDatabase>());
+        var ffmpeg = FfmpegInfo.Probe();
+        if (ffmpeg.Available)
+        {
+            string hardware = string.Join(", ", ffmpeg.HardwareDeviceTypes);
+            Log.FfmpegLoaded(startupLog, ffmpeg.FfmpegVersion, ffmpeg.Codecs.Count, hardware);
+        }
+        else
+        {
+            Log.ComponentUnavailable(startupLog, "FFmpeg", ffmpeg.Error ?? "unknown error");
+        }
+
+        var onnx = OnnxRuntimeInfo.Probe();
+        if (onnx.Available)
+        {
+            string providers = string.Join(", ", onnx.Providers);
+            Log.OnnxRuntimeLoaded(startupLog, onnx.Version, providers);
+        }
+        else
+        {
+            Log.ComponentUnavailable(startupLog, "ONNX Runtime", onnx.Error ?? "unknown error");
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(time);
+        services.AddSingleton(new ServiceState(time.GetUtcNow(), data));
+        services.AddSingleton(level);
+        services.AddSingleton(file);
+        services.AddSingleton(database);
+        services.AddSingleton(ffmpeg);
+        services.AddSingleton(onnx);
+        services.AddSingleton<HostStats>();
+        services.AddSingleton<HealthService>();
+        services.AddSingleton<ConfigHistoryStore>();
+        services.AddSingleton<IConfigApplier, LogLevelApplier>();
+        services.AddSingleton(sp => new EdgeBoxMetrics(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            time,
+            () => sp.GetRequiredService<ConfigManager>().Current.Version,
+            () => sp.GetRequiredService<HealthService>().Check().Select(c => (c.Name, c.Status is ComponentStatus.Ok or ComponentStatus.Degraded))));
+        services.AddSingleton(sp => new ConfigManager(
+            file,
+            new ConfigSnapshot(config, text, ConfigFile.Hash(text), 0),
+            sp.GetRequiredService<ConfigHistoryStore>(),
+            environment,
+            sp.GetServices<IConfigApplier>(),
+            time,
+            sp.GetRequiredService<EdgeBoxMetrics>(),
+            sp.GetRequiredService<ILogger<ConfigManager>>()));
+        services.AddHostedService<ConfigWatcher>();
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("edgebox", serviceVersion: BuildInfo.Version, serviceInstanceId: Environment.MachineName))
+            .WithMetrics(metrics => metrics
+            .AddMeter(EdgeBoxMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+
+        await using var app = builder.Build();
+        _ = app.Services.GetRequiredService<ConfigManager>(); // records the start-up version before serving
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        ApiEndpoints.Map(app);
+        ConsoleEndpoints.Map(app);
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (string address in addresses)
+            {
+                Log.Listening(startupLog, "http", address);
+            }
+
+            Log.Started(startupLog);
+        });
+        app.Lifetime.ApplicationStopping.Register(() => Log.Stopping(startupLog));
+
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // Kestrel reports a taken port as an IOException from Listen.
+            await stderr.WriteLineAsync($"edgebox: cannot listen on http {config.Http.Address}: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        Log.Stopped(startupLog);
+        return 0;
+    }
+
+    /// <summary>
+    /// Finds the config text: <c>--config FILE</c>, else <c>&lt;data&gt;/edgebox.yml</c> when present, else the
+    /// built-in default. <c>--data</c> wins over the file's <c>data</c> key (as the variable EDGEBOX_DATA).
+    /// </summary>
+    internal static (ConfigFile File, string Text, ConfigLoadResult Load)? ResolveConfig(
+        string? configPath, string? dataOverride, Dictionary<string, string> environment, TextWriter stderr)
+    {
+        if (dataOverride is not null)
+        {
+            environment["EDGEBOX_DATA"] = dataOverride;
+        }
+
+        ConfigFile file;
+        string text;
+        if (configPath is not null)
+        {
+            file = new ConfigFile(configPath, explicitPath: true);
+            if (!file.Exists)
+            {
+                stderr.WriteLine($"edgebox: configuration file {file.Path} does not exist");
+                return null;
+            }
+
+            text = File.ReadAllText(file.Path);
+        }
+        else
+        {
+            string data = environment.GetValueOrDefault("EDGEBOX_DATA") ?? new EdgeBoxConfig().Data;
+            environment["EDGEBOX_DATA"] = data; // the file inside the data directory must not move it elsewhere
+            file = new ConfigFile(Path.Combine(data, "edgebox.yml"), explicitPath: false);
+            text = file.Exists ? File.ReadAllText(file.Path) : DefaultConfig.Text;
+        }
+
+        var load = ConfigLoader.Load(text, environment);
+        if (!load.IsValid)
+        {
+            stderr.WriteLine($"edgebox: configuration {(file.Exists ? file.Path : "(built-in)")} is invalid:");
+            foreach (var error in load.Errors)
+            {
+                stderr.WriteLine("  " + error);
+            }
+
+            return null;
+        }
+
+        return (file, text, load);
+    }
+
+    /// <summary>Creates the directory when missing and proves it is writable. Returns the reason when it is not.</summary>
+    internal static string? PrepareDataDirectory(string data)
+    {
+        try
+        {
+            Directory.CreateDirectory(data);
+            string probe = Path.Combine(data, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ex.Message;
+        }
+    }
+
+    private static void ConfigureHttp(WebApplicationBuilder builder, ListenerConfig http)
+    {
+        if (!http.Enabled)
+        {
+            builder.Services.AddSingleton<IServer, DisabledServer>();
+            return;
+        }
+
+        if (!ConfigValidator.TryParseAddress(http.Address, out string host, out int port))
+        {
+            throw new InvalidOperationException($"http.address '{http.Address}' passed validation but does not parse");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (IPAddress.TryParse(host.Trim('[', ']'), out var ip))
+            {
+                kestrel.Listen(ip, port);
+            }
+            else if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                kestrel.ListenLocalhost(port);
+            }
+            else
+            {
+                foreach (var address in Dns.GetHostAddresses(host))
+                {
+                    kestrel.Listen(address, port);
+                }
+            }
+        });
+    }
+}

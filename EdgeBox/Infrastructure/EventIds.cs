@@ -1,0 +1,31 @@
+namespace EdgeBox.Infrastructure;
+
+/// <summary>
+/// Every log event id in one place, so ids stay stable across releases and never collide.
+/// Ranges: 1xx hosting, 2xx configuration, 3xx storage, 4xx codecs/inference, 5xx web.
+/// </summary>
+internal static class EventIds
+{
+    public const int Starting = 100;
+    public const int Started = 101;
+    public const int Stopping = 102;
+    public const int Stopped = 103;
+    public const int ComponentUnavailable = 104;
+    public const int Listening = 105;
+
+    public const int ConfigLoaded = 200;
+    public const int ConfigApplied = 201;
+    public const int ConfigRejected = 202;
+    public const int ConfigUnchanged = 203;
+    public const int ConfigRestartRequired = 204;
+    public const int ConfigWatchFailed = 205;
+    public const int ConfigReloadRequested = 206;
+    public const int ConfigRejectedError = 207;
+    public const int ConfigWriteFailed = 208;
+
+    public const int DatabaseCorrupt = 300;
+    public const int DatabaseOpened = 301;
+
+    public const int FfmpegLoaded = 400;
+    public const int OnnxRuntimeLoaded = 401;
+}

@@ -1,0 +1,194 @@
+using System.Text;
+using EdgeBox.Codecs;
+using EdgeBox.Configuration;
+using EdgeBox.Hosting;
+using EdgeBox.Inference;
+using EdgeBox.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EdgeBox.Web;
+
+/// <summary>The REST API under <c>/api/v1</c>. Documented in README.md ("REST API").</summary>
+internal static class ApiEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1");
+        api.MapGet("/health", Health);
+        api.MapGet("/info", Info);
+        api.MapGet("/paths", Paths);
+        api.MapGet("/config", GetConfig);
+        api.MapPut("/config", PutConfig);
+        api.MapGet("/config/history", History);
+        api.MapGet("/config/history/{version:long}", HistoryVersion);
+    }
+
+    private static JsonHttpResult<HealthResponse> Health(HealthService health)
+    {
+        var components = health.Check();
+        bool healthy = HealthService.IsHealthy(components);
+        bool degraded = components.Any(c => c.Status != ComponentStatus.Ok);
+        var body = new HealthResponse(
+            healthy ? (degraded ? "degraded" : "ok") : "failed",
+            components.Select(c => new ComponentDto(c.Name, Lower(c.Status.ToString()), c.Required, c.Message)).ToList());
+        return TypedResults.Json(body, ApiJsonContext.Default.HealthResponse, statusCode: healthy ? 200 : 503);
+    }
+
+    private static JsonHttpResult<InfoResponse> Info(ServiceState state, HostStats stats, FfmpegInfo ffmpeg, OnnxRuntimeInfo onnx, ConfigManager config, TimeProvider time)
+    {
+        string data = config.Current.Config.Data;
+        var host = stats.Sample(data);
+        var body = new InfoResponse(
+            BuildInfo.Version,
+            BuildInfo.Runtime,
+            BuildInfo.Platform,
+            BuildInfo.IsNativeAot,
+            state.StartedAt,
+            Math.Round((time.GetUtcNow() - state.StartedAt).TotalSeconds, 1),
+            new HostDto(Environment.MachineName, host.CpuCount, host.CpuPercent, host.MemoryTotalBytes, host.MemoryAvailableBytes,
+                host.ProcessRssBytes, Path.GetFullPath(data), host.DiskTotalBytes, host.DiskFreeBytes),
+            ToDto(ffmpeg),
+            new OnnxRuntimeDto(onnx.Available, onnx.Error, onnx.Version, onnx.Providers));
+        return TypedResults.Json(body, ApiJsonContext.Default.InfoResponse);
+    }
+
+    internal static FfmpegDto ToDto(FfmpegInfo ffmpeg)
+    {
+        List<string> Names(MediaKind kind, bool encoder) =>
+            ffmpeg.Codecs.Where(c => c.Kind == kind && c.IsEncoder == encoder).Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+
+        return new FfmpegDto(
+            ffmpeg.Available,
+            ffmpeg.Error,
+            ffmpeg.FfmpegVersion,
+            ffmpeg.Libraries,
+            Names(MediaKind.Video, true),
+            Names(MediaKind.Video, false),
+            Names(MediaKind.Audio, true),
+            Names(MediaKind.Audio, false),
+            ffmpeg.HardwareDeviceTypes,
+            ffmpeg.Codecs.Where(c => c.IsHardware).Select(c => c.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
+    }
+
+    private static JsonHttpResult<PathListResponse> Paths(ConfigManager config)
+    {
+        var current = config.Current.Config;
+        var items = current.Paths.Select(p =>
+        {
+            var effective = current.EffectivePath(p);
+            return new PathDto(p.Name, p.IsRegex, effective.Source ?? PathSources.Publisher, effective.Record ?? false);
+        }).ToList();
+        return TypedResults.Json(new PathListResponse(items), ApiJsonContext.Default.PathListResponse);
+    }
+
+    /// <summary>JSON by default; the YAML text of the running config with <c>?format=yaml</c> or <c>Accept: application/yaml</c>.</summary>
+    private static IResult GetConfig(HttpRequest request, ConfigManager config)
+    {
+        var current = config.Current;
+        if (WantsYaml(request))
+        {
+            return TypedResults.Text(current.Text, "application/yaml; charset=utf-8");
+        }
+
+        var c = current.Config;
+        var body = new ConfigDocumentDto(
+            current.Version,
+            current.Hash,
+            config.File.Path,
+            new ConfigLogDto(Lower(c.Log.Level.ToString()), c.Log.File, Lower(c.Log.Format.ToString())),
+            c.Data,
+            new ListenerDto(c.Http.Enabled, c.Http.Address),
+            new ListenerDto(c.Rtsp.Enabled, c.Rtsp.Address),
+            new ListenerDto(c.Rtmp.Enabled, c.Rtmp.Address),
+            new ListenerDto(c.Srt.Enabled, c.Srt.Address),
+            new WebRtcDto(c.WebRtc.Enabled, c.WebRtc.Address, c.WebRtc.AdditionalHosts),
+            new PathSettingsDto(c.PathDefaults.Source, c.PathDefaults.Record),
+            c.Paths.ToDictionary(p => p.Name, p => new PathSettingsDto(p.Config.Source, p.Config.Record), StringComparer.Ordinal));
+        return TypedResults.Json(body, ApiJsonContext.Default.ConfigDocumentDto);
+    }
+
+    /// <summary>
+    /// Replaces the whole configuration. The body is YAML (<c>application/yaml</c>, saved as sent, comments
+    /// kept) or JSON (<c>application/json</c>, saved as the equivalent YAML). Goes through the same
+    /// pipeline as a file edit: 400 with every error and nothing changed, or 200 with the changes.
+    /// </summary>
+    private static async Task<IResult> PutConfig(HttpRequest request, ConfigManager config, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > ConfigLoader.MaxTextLength)
+        {
+            return TypedResults.Json(new ErrorResponse($"configuration is larger than {ConfigLoader.MaxTextLength} bytes"), ApiJsonContext.Default.ErrorResponse, statusCode: 413);
+        }
+
+        string text;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            var buffer = new char[ConfigLoader.MaxTextLength + 1];
+            int total = 0, read;
+            while (total < buffer.Length && (read = await reader.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+            }
+
+            if (total > ConfigLoader.MaxTextLength)
+            {
+                return TypedResults.Json(new ErrorResponse($"configuration is larger than {ConfigLoader.MaxTextLength} bytes"), ApiJsonContext.Default.ErrorResponse, statusCode: 413);
+            }
+
+            text = new string(buffer, 0, total);
+        }
+
+        if (request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            // JSON is read by the YAML parser (flow style) and saved as block YAML, so the file stays readable.
+            var raw = ConfigLoader.Load(text);
+            if (!raw.IsValid)
+            {
+                return Errors(raw.Errors);
+            }
+
+            text = ConfigWriter.Write(raw.Config!);
+        }
+
+        var result = await config.UpdateAsync(text, ConfigSource.Api, cancellationToken).ConfigureAwait(false);
+        return result.Status switch
+        {
+            ConfigUpdateStatus.Rejected => Errors(result.Errors),
+            ConfigUpdateStatus.WriteFailed => TypedResults.Json(
+                new ErrorResponse($"the configuration could not be saved to {config.File.Path}: {result.WriteError}; nothing was changed"),
+                ApiJsonContext.Default.ErrorResponse, statusCode: 500),
+            _ => TypedResults.Json(
+                new ConfigUpdateResponse(
+                    Lower(result.Status.ToString()),
+                    result.Snapshot.Version,
+                    result.Snapshot.Hash,
+                    result.Changes.Select(c => new ConfigChangeDto(c.Key, Lower(c.Kind.ToString()), c.RequiresRestart)).ToList()),
+                ApiJsonContext.Default.ConfigUpdateResponse),
+        };
+    }
+
+    private static JsonHttpResult<ConfigHistoryResponse> History(ConfigManager config, int? limit)
+    {
+        var items = config.History(Math.Clamp(limit ?? 20, 1, Storage.ConfigHistoryStore.Keep))
+            .Select(e => new ConfigHistoryItemDto(e.Version, e.Time, e.Source, e.Hash, e.Changes)).ToList();
+        return TypedResults.Json(new ConfigHistoryResponse(items), ApiJsonContext.Default.ConfigHistoryResponse);
+    }
+
+    private static IResult HistoryVersion(ConfigManager config, long version) =>
+        config.HistoryVersion(version) is { } entry
+            ? TypedResults.Text(entry.Text, "application/yaml; charset=utf-8")
+            : TypedResults.Json(new ErrorResponse($"no configuration version {version} in history"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
+
+    private static JsonHttpResult<ConfigErrorsResponse> Errors(IReadOnlyList<ConfigError> errors) =>
+        TypedResults.Json(
+            new ConfigErrorsResponse(
+                $"configuration rejected with {errors.Count} error(s); the running configuration is unchanged",
+                errors.Select(e => new ConfigErrorDto(e.Path, e.Line, e.Message, e.EnvSource)).ToList()),
+            ApiJsonContext.Default.ConfigErrorsResponse,
+            statusCode: 400);
+
+    private static bool WantsYaml(HttpRequest request) =>
+        string.Equals(request.Query["format"], "yaml", StringComparison.OrdinalIgnoreCase)
+        || request.Headers.Accept.Any(a => a is not null && (a.Contains("yaml", StringComparison.OrdinalIgnoreCase)));
+
+    private static string Lower(string s) => s.ToLowerInvariant();
+}

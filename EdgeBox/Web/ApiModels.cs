@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeBox.Web;
+
+// Wire shapes of the REST API (/api/v1). camelCase JSON through ApiJsonContext (source-generated).
+
+internal sealed record HealthResponse(string Status, IReadOnlyList<ComponentDto> Components);
+
+internal sealed record ComponentDto(string Name, string Status, bool Required, string? Message);
+
+internal sealed record InfoResponse(
+    string Version,
+    string Runtime,
+    string Platform,
+    bool NativeAot,
+    DateTimeOffset StartedAt,
+    double UptimeSeconds,
+    HostDto Host,
+    FfmpegDto Ffmpeg,
+    OnnxRuntimeDto OnnxRuntime);
+
+internal sealed record HostDto(
+    string Name,
+    int CpuCount,
+    double CpuPercent,
+    long MemoryTotalBytes,
+    long MemoryAvailableBytes,
+    long ProcessRssBytes,
+    string DataDirectory,
+    long DiskTotalBytes,
+    long DiskFreeBytes);
+
+internal sealed record FfmpegDto(
+    bool Available,
+    string? Error,
+    string Version,
+    IReadOnlyDictionary<string, string> Libraries,
+    IReadOnlyList<string> VideoEncoders,
+    IReadOnlyList<string> VideoDecoders,
+    IReadOnlyList<string> AudioEncoders,
+    IReadOnlyList<string> AudioDecoders,
+    IReadOnlyList<string> HardwareDeviceTypes,
+    IReadOnlyList<string> HardwareCodecs);
+
+internal sealed record OnnxRuntimeDto(bool Available, string? Error, string Version, IReadOnlyList<string> ExecutionProviders);
+
+internal sealed record PathDto(string Name, bool Regex, string Source, bool Record);
+
+internal sealed record PathListResponse(IReadOnlyList<PathDto> Items);
+
+internal sealed record ConfigErrorDto(string Path, int Line, string Message, string? Env);
+
+internal sealed record ConfigErrorsResponse(string Error, IReadOnlyList<ConfigErrorDto> Errors);
+
+internal sealed record ConfigChangeDto(string Key, string Kind, bool RestartRequired);
+
+internal sealed record ConfigUpdateResponse(string Status, long Version, string Hash, IReadOnlyList<ConfigChangeDto> Changes);
+
+internal sealed record ConfigHistoryItemDto(long Version, DateTimeOffset Time, string Source, string Hash, IReadOnlyList<string> Changes);
+
+internal sealed record ConfigHistoryResponse(IReadOnlyList<ConfigHistoryItemDto> Items);
+
+internal sealed record ErrorResponse(string Error);
+
+/// <summary>The effective configuration as JSON (keys as in the YAML file).</summary>
+internal sealed record ConfigDocumentDto(
+    long Version,
+    string Hash,
+    string File,
+    ConfigLogDto Log,
+    string Data,
+    ListenerDto Http,
+    ListenerDto Rtsp,
+    ListenerDto Rtmp,
+    ListenerDto Srt,
+    WebRtcDto Webrtc,
+    PathSettingsDto PathDefaults,
+    IReadOnlyDictionary<string, PathSettingsDto> Paths);
+
+internal sealed record ConfigLogDto(string Level, bool File, string Format);
+
+internal sealed record ListenerDto(bool Enabled, string Address);
+
+internal sealed record WebRtcDto(bool Enabled, string Address, IReadOnlyList<string> AdditionalHosts);
+
+internal sealed record PathSettingsDto(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Source,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Record);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(InfoResponse))]
+[JsonSerializable(typeof(PathListResponse))]
+[JsonSerializable(typeof(ConfigErrorsResponse))]
+[JsonSerializable(typeof(ConfigUpdateResponse))]
+[JsonSerializable(typeof(ConfigHistoryResponse))]
+[JsonSerializable(typeof(ConfigDocumentDto))]
+[JsonSerializable(typeof(ErrorResponse))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;
