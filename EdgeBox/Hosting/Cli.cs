@@ -38,7 +38,10 @@ internal static class Cli
             return ExitUsage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }).ConfigureAwait(false);
+        // The host handles SIGTERM/SIGINT itself (graceful stop within ShutdownTimeout); System.CommandLine's
+        // own handler would kill the process with exit code 143 after 2 s.
+        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null };
+        return await parse.InvokeAsync(invocation).ConfigureAwait(false);
     }
 
     private static RootCommand Build(TextWriter stdout, TextWriter stderr)

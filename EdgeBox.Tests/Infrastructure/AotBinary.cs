@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace EdgeBox.Tests.Infrastructure;
+
+/// <summary>
+/// The Native AOT binary under test. <c>./build.sh test</c> publishes it before the tests run; a plain
+/// <c>dotnet test</c> publishes it here on first use, so these tests never silently use a stale or
+/// JIT build.
+/// </summary>
+public sealed class AotBinary
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static string? _path;
+
+    public static async Task<string> PathAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_path is not null)
+            {
+                return _path;
+            }
+
+            string binary = RepoPaths.PublishedBinary;
+            if (!File.Exists(binary) || Environment.GetEnvironmentVariable("EDGEBOX_TEST_REPUBLISH") == "1")
+            {
+                await PublishAsync();
+            }
+
+            Assert.True(File.Exists(binary), $"AOT binary missing at {binary}: run ./build.sh publish");
+            _path = binary;
+            return binary;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static async Task PublishAsync()
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
+        foreach (string a in new[] { "publish", "EdgeBox/EdgeBox.csproj", "-c", "Release", "-r", "linux-x64" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"dotnet publish failed:\n{await stdout}\n{await stderr}");
+    }
+}

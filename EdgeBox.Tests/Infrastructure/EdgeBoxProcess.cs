@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace EdgeBox.Tests.Infrastructure;
+
+/// <summary>
+/// Runs the published <c>edgebox</c> binary as a child process for black-box tests: captures its
+/// output, finds the HTTP port it bound (tests always ask for port 0 on loopback), sends signals, and
+/// kills it at dispose whatever happened.
+/// </summary>
+internal sealed partial class EdgeBoxProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _gate = new();
+
+    private EdgeBoxProcess(Process process) => _process = process;
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public Uri? BaseAddress { get; private set; }
+
+    /// <summary>Environment every test server gets: loopback, free ports, nothing bound that tests don't use.</summary>
+    public static Dictionary<string, string?> LoopbackEnvironment() => new()
+    {
+        ["EDGEBOX_HTTP_ADDRESS"] = "127.0.0.1:0",
+        ["EDGEBOX_RTSP_ADDRESS"] = "127.0.0.1:0",
+        ["EDGEBOX_RTMP_ADDRESS"] = "127.0.0.1:0",
+        ["EDGEBOX_SRT_ADDRESS"] = "127.0.0.1:0",
+        ["EDGEBOX_WEBRTC_ADDRESS"] = "127.0.0.1:0",
+    };
+
+    public static EdgeBoxProcess Start(string binary, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)
+    {
+        var info = new ProcessStartInfo(binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        // A developer's own EDGEBOX_* variables must not leak into the server under test.
+        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("EDGEBOX_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        var wrapper = new EdgeBoxProcess(process);
+        process.OutputDataReceived += (_, e) => wrapper.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => wrapper.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return wrapper;
+    }
+
+    /// <summary>Runs a short command (config check, version...) to completion.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToEndAsync(string binary, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, int timeoutSeconds = 30)
+    {
+        await using var process = Start(binary, arguments, environment);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        await process._process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, process.Output);
+    }
+
+    /// <summary>Waits until the server logs its HTTP address and answers on it.</summary>
+    public async Task<Uri> WaitForHttpAsync(int timeoutSeconds = 30)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < timeoutSeconds)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"edgebox exited with {_process.ExitCode} before listening:\n{Output}");
+            }
+
+            var match = ListeningPattern().Match(Output);
+            if (match.Success)
+            {
+                BaseAddress = new Uri(match.Groups[1].Value);
+                return BaseAddress;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"edgebox did not start listening within {timeoutSeconds} s:\n{Output}");
+    }
+
+    public async Task WaitForOutputAsync(string text, int timeoutSeconds = 10)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (clock.Elapsed.TotalSeconds > timeoutSeconds)
+            {
+                throw new TimeoutException($"'{text}' did not appear within {timeoutSeconds} s:\n{Output}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>Waits for exit; returns false on timeout.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await WaitForExitAsync(TimeSpan.FromSeconds(5));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public const int SIGHUP = 1;
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"Listening for http on (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningPattern();
+}

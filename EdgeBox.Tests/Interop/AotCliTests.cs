@@ -1,0 +1,102 @@
+using EdgeBox.Tests.Infrastructure;
+
+namespace EdgeBox.Tests.Interop;
+
+/// <summary>The command line of the published Native AOT binary.</summary>
+public sealed class AotCliTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private string _binary = "";
+
+    public async Task InitializeAsync() => _binary = await AotBinary.PathAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _dir.Dispose();
+
+    private Task<(int ExitCode, string Output)> Run(params string[] args) => EdgeBoxProcess.RunToEndAsync(_binary, args);
+
+    [Fact]
+    public async Task Version_names_edgebox_dotnet_ffmpeg_and_onnx_runtime()
+    {
+        var (code, output) = await Run("version");
+        Assert.Equal(0, code);
+        Assert.Matches(@"EdgeBox \d+\.\d+\.\d+ \(linux-x64, native AOT\)", output);
+        Assert.Matches(@"\.NET \d+\.\d+", output);
+        Assert.Matches(@"FFmpeg \S+: libavutil \d+\.\d+\.\d+, libavcodec \d+\.\d+\.\d+", output);
+        Assert.Contains("hardware device types:", output, StringComparison.Ordinal);
+        Assert.Matches(@"ONNX Runtime \d+\.\d+\.\d+: execution providers .*CPUExecutionProvider", output);
+    }
+
+    [Fact]
+    public async Task Config_check_prints_every_error_with_path_and_line_and_exits_1()
+    {
+        string file = _dir.File("bad.yml");
+        File.WriteAllText(file, "log:\n  level: loud\nhttp: { adress: ':1' }\npaths:\n  'ui/x': {}\n");
+        var (code, output) = await Run("config", "check", file);
+        Assert.Equal(1, code);
+        Assert.Contains("log.level (line 2): expected one of debug | info | warn | error, found 'loud'", output, StringComparison.Ordinal);
+        Assert.Contains("http.adress (line 3): unknown key (did you mean 'address'?)", output, StringComparison.Ordinal);
+        Assert.Contains("paths.ui/x (line 5): path names may not start with 'ui/'", output, StringComparison.Ordinal);
+        Assert.Contains("3 error(s)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_check_accepts_the_shipped_config()
+    {
+        var (code, output) = await Run("config", "check", Path.Combine(RepoPaths.ConfigDirectory, "edgebox.yml"));
+        Assert.Equal(0, code);
+        Assert.Contains("valid", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_check_of_a_missing_file_exits_1()
+    {
+        var (code, output) = await Run("config", "check", _dir.File("nope.yml"));
+        Assert.Equal(1, code);
+        Assert.Contains("file not found", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_show_prints_the_effective_config_with_defaults()
+    {
+        string file = _dir.File("mine.yml");
+        File.WriteAllText(file, "paths: { cam1: {} }\n");
+        var (code, output) = await Run("config", "show", "--config", file);
+        Assert.Equal(0, code);
+        Assert.Contains("address: 0.0.0.0:8189", output, StringComparison.Ordinal);
+        Assert.Contains("rtsp: {enabled: true, address: '0.0.0.0:8554'}", output, StringComparison.Ordinal);
+        Assert.Contains("cam1: {}", output, StringComparison.Ordinal);
+        Assert.Contains("level: info", output, StringComparison.Ordinal);
+
+        var (defaultCode, defaults) = await Run("config", "show", "--data", _dir.File("data"));
+        Assert.Equal(0, defaultCode);
+        Assert.Contains("~^live/.+$", defaults, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("run", "--bogus")]
+    [InlineData("config", "chek")]
+    [InlineData("config")]
+    [InlineData("config", "check")]
+    public async Task Bad_usage_prints_one_error_line_and_usage_and_exits_2(params string[] args)
+    {
+        var (code, output) = await Run(args);
+        Assert.Equal(2, code);
+        var lines = output.Split('\n');
+        Assert.StartsWith("edgebox: ", lines[0], StringComparison.Ordinal);
+        Assert.Single(lines, l => l.StartsWith("edgebox: ", StringComparison.Ordinal));
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Storage_verify_round_trips_every_document_shape_in_the_aot_binary()
+    {
+        var (code, output) = await Run("storage", "verify", "--data", _dir.File("data"));
+        Assert.Equal(0, code);
+        Assert.Contains("ok    config_history", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAIL", output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_dir.File("data"), ".verify-*"));
+    }
+}

@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using EdgeBox.Tests.Infrastructure;
+
+namespace EdgeBox.Tests.Interop;
+
+/// <summary>
+/// Black-box tests of the published Native AOT binary: start it on loopback with a temp data
+/// directory, talk HTTP to it, signal it, and check what a user or an orchestrator would see.
+/// </summary>
+public sealed class AotServiceTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly List<EdgeBoxProcess> _processes = [];
+    private string _binary = "";
+
+    public async Task InitializeAsync() => _binary = await AotBinary.PathAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        _http.Dispose();
+        _dir.Dispose();
+    }
+
+    private async Task<(EdgeBoxProcess Process, Uri Base)> StartAsync(string? data = null, string? binary = null, params string[] extra)
+    {
+        var process = EdgeBoxProcess.Start(binary ?? _binary, ["run", "--data", data ?? _dir.File("data"), .. extra], EdgeBoxProcess.LoopbackEnvironment());
+        _processes.Add(process);
+        return (process, await process.WaitForHttpAsync());
+    }
+
+    private async Task<JsonElement> GetJsonAsync(Uri address, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var response = await _http.GetAsync(address);
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Health_info_metrics_and_console_answer()
+    {
+        var (process, api) = await StartAsync();
+
+        var health = await GetJsonAsync(new Uri(api, "/api/v1/health"));
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        var components = health.GetProperty("components").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
+        Assert.Equal("ok", components["storage"]);
+        Assert.Equal("ok", components["config"]);
+        Assert.Equal("ok", components["ffmpeg"]);
+        Assert.Equal("ok", components["onnxruntime"]);
+
+        var info = await GetJsonAsync(new Uri(api, "/api/v1/info"));
+        Assert.True(info.GetProperty("nativeAot").GetBoolean());
+        Assert.Matches(@"^\d+\.\d+\.\d+", info.GetProperty("version").GetString());
+        Assert.True(info.GetProperty("host").GetProperty("memoryTotalBytes").GetInt64() > 0);
+        Assert.True(info.GetProperty("host").GetProperty("diskTotalBytes").GetInt64() > 0);
+        var ffmpeg = info.GetProperty("ffmpeg");
+        Assert.True(ffmpeg.GetProperty("available").GetBoolean());
+        Assert.Contains("h264", ffmpeg.GetProperty("videoDecoders").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("libavcodec", ffmpeg.GetProperty("libraries").EnumerateObject().Select(p => p.Name));
+        Assert.Contains("CPUExecutionProvider", info.GetProperty("onnxRuntime").GetProperty("executionProviders").EnumerateArray().Select(e => e.GetString()));
+
+        var paths = await GetJsonAsync(new Uri(api, "/api/v1/paths"));
+        var path = Assert.Single(paths.GetProperty("items").EnumerateArray());
+        Assert.Equal("~^live/.+$", path.GetProperty("name").GetString());
+
+        string metrics = await _http.GetStringAsync(new Uri(api, "/metrics"));
+        Assert.Contains("edgebox_uptime", metrics, StringComparison.Ordinal);
+        Assert.Contains("edgebox_config_version", metrics, StringComparison.Ordinal);
+        Assert.Contains("edgebox_component_up{", metrics, StringComparison.Ordinal);
+        Assert.Contains("dotnet_gc_heap_total_allocated_bytes_total", metrics, StringComparison.Ordinal);
+
+        using var page = await _http.GetAsync(api);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        string html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("<title>EdgeBox", html, StringComparison.Ordinal);
+        Assert.Contains("/ui/app.js", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        using var script = await _http.GetAsync(new Uri(api, "/ui/app.js"));
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Contains("/api/v1/health", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var missing = await _http.GetAsync(new Uri(api, "/ui/nope.js"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        Assert.DoesNotContain("[ERR]", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Broken_config_over_the_api_is_refused_with_every_error_and_changes_nothing()
+    {
+        var (_, api) = await StartAsync();
+        var before = await GetJsonAsync(new Uri(api, "/api/v1/config"));
+
+        using var body = new StringContent("log: { level: loud }\nhttp: { adress: x }\npaths:\n  api/cam: {}\n  cam2: { source: 'ftp://x' }\n", Encoding.UTF8, "application/yaml");
+        using var response = await _http.PutAsync(new Uri(api, "/api/v1/config"), body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").EnumerateArray().ToList();
+        Assert.Equal(["log.level", "http.adress", "paths.api/cam", "paths.cam2.source"], errors.Select(e => e.GetProperty("path").GetString()));
+        Assert.Equal([1, 2, 4, 5], errors.Select(e => e.GetProperty("line").GetInt32()));
+
+        var after = await GetJsonAsync(new Uri(api, "/api/v1/config"));
+        Assert.Equal(before.GetProperty("hash").GetString(), after.GetProperty("hash").GetString());
+        Assert.Equal(before.GetProperty("version").GetInt64(), after.GetProperty("version").GetInt64());
+        Assert.False(File.Exists(Path.Combine(_dir.File("data"), "edgebox.yml")));
+    }
+
+    [Fact]
+    public async Task Valid_config_over_the_api_is_applied_persisted_and_stored_in_history()
+    {
+        var (_, api) = await StartAsync();
+        const string yaml = "# set by the test ✓\nlog: { level: debug }\npaths:\n  cam1: { record: true }\n  \"~^live/.+$\": {}\n";
+
+        using var body = new StringContent(yaml, Encoding.UTF8, "application/yaml");
+        using var response = await _http.PutAsync(new Uri(api, "/api/v1/config"), body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("applied", result.GetProperty("status").GetString());
+        long version = result.GetProperty("version").GetInt64();
+        Assert.Equal(2, version);
+        Assert.Contains(result.GetProperty("changes").EnumerateArray(), c => c.GetProperty("key").GetString() == "paths.cam1" && c.GetProperty("kind").GetString() == "added");
+
+        // Persisted verbatim (comments kept), readable as YAML from the API, and stored in LiteDB history.
+        Assert.Equal(yaml, File.ReadAllText(Path.Combine(_dir.File("data"), "edgebox.yml")));
+        using var yamlRequest = new HttpRequestMessage(HttpMethod.Get, new Uri(api, "/api/v1/config"));
+        yamlRequest.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/yaml"));
+        using var yamlResponse = await _http.SendAsync(yamlRequest);
+        Assert.Equal(yaml, await yamlResponse.Content.ReadAsStringAsync());
+        Assert.Equal(yaml, await _http.GetStringAsync(new Uri(api, $"/api/v1/config/history/{version}")));
+        var history = await GetJsonAsync(new Uri(api, "/api/v1/config/history"));
+        Assert.Equal([2L, 1L], history.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("version").GetInt64()));
+        Assert.Equal("api", history.GetProperty("items")[0].GetProperty("source").GetString());
+
+        var paths = await GetJsonAsync(new Uri(api, "/api/v1/paths"));
+        Assert.Contains(paths.GetProperty("items").EnumerateArray(), p => p.GetProperty("name").GetString() == "cam1" && p.GetProperty("record").GetBoolean());
+
+        // JSON bodies are accepted too and saved as YAML.
+        using var json = new StringContent("""{"log":{"level":"warn"},"paths":{"cam9":{}}}""", Encoding.UTF8, "application/json");
+        using var jsonResponse = await _http.PutAsync(new Uri(api, "/api/v1/config"), json);
+        Assert.Equal(HttpStatusCode.OK, jsonResponse.StatusCode);
+        string saved = File.ReadAllText(Path.Combine(_dir.File("data"), "edgebox.yml"));
+        Assert.Contains("cam9:", saved, StringComparison.Ordinal);
+        Assert.DoesNotContain("{\"", saved, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Restart_uses_the_saved_config_and_history_survives()
+    {
+        var (first, api) = await StartAsync();
+        using (var body = new StringContent("paths: { cam7: {} }\n", Encoding.UTF8, "application/yaml"))
+        {
+            using var response = await _http.PutAsync(new Uri(api, "/api/v1/config"), body);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        first.Signal(EdgeBoxProcess.SIGTERM);
+        Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+
+        var (_, again) = await StartAsync();
+        var config = await GetJsonAsync(new Uri(again, "/api/v1/config"));
+        Assert.Equal(2, config.GetProperty("version").GetInt64());
+        Assert.True(config.GetProperty("paths").TryGetProperty("cam7", out _));
+        Assert.Equal(2, (await GetJsonAsync(new Uri(again, "/api/v1/config/history"))).GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task File_edits_and_sighup_reload_through_the_same_pipeline()
+    {
+        string file = _dir.File("edgebox.yml");
+        File.WriteAllText(file, "paths: { cam1: {} }\n");
+        var (process, api) = await StartAsync(null, null, "--config", file);
+
+        File.WriteAllText(file, "paths: { cam1: {}, cam2: {} }\n");
+        await process.WaitForOutputAsync("paths.cam2 added");
+
+        File.WriteAllText(file, "log: { level: nope }\n");
+        await process.WaitForOutputAsync("log.level (line 1): expected one of");
+        var paths = await GetJsonAsync(new Uri(api, "/api/v1/paths"));
+        Assert.Equal(2, paths.GetProperty("items").GetArrayLength());
+
+        // SIGHUP re-reads the file; a fixed file is applied. The process must survive SIGHUP.
+        string fixedText = "paths: { cam3: {} }\n";
+        await File.WriteAllTextAsync(file + ".new", fixedText);
+        File.Move(file + ".new", file, overwrite: true);
+        process.Signal(EdgeBoxProcess.SIGHUP);
+        await process.WaitForOutputAsync("paths.cam3 added");
+        Assert.False(process.HasExited);
+        var history = await GetJsonAsync(new Uri(api, "/api/v1/config/history"));
+        Assert.Contains(history.GetProperty("items").EnumerateArray(), i => i.GetProperty("source").GetString() is "file" or "signal");
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_cleanly_with_exit_code_0_within_5_seconds()
+    {
+        var (process, api) = await StartAsync();
+        (await _http.GetAsync(new Uri(api, "/api/v1/health"))).Dispose();
+
+        var clock = Stopwatch.StartNew();
+        process.Signal(EdgeBoxProcess.SIGTERM);
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(5)), "did not exit within 5 s:\n" + process.Output);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("EdgeBox stopped", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sigint_stops_cleanly_too()
+    {
+        var (process, _) = await StartAsync();
+        process.Signal(2);
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    [Fact]
+    public async Task Corrupt_database_is_moved_aside_and_the_service_still_starts()
+    {
+        string data = _dir.File("data");
+        Directory.CreateDirectory(data);
+        byte[] garbage = new byte[64 * 1024];
+        new Random(7).NextBytes(garbage);
+        File.WriteAllBytes(Path.Combine(data, "edgebox.db"), garbage);
+
+        var (process, api) = await StartAsync(data);
+
+        var health = await GetJsonAsync(new Uri(api, "/api/v1/health"));
+        Assert.Equal("degraded", health.GetProperty("status").GetString());
+        var aside = Directory.GetFiles(data, "edgebox.db.corrupt-*");
+        Assert.Equal(garbage, File.ReadAllBytes(Assert.Single(aside)));
+        Assert.Contains("could not be read", process.Output, StringComparison.Ordinal);
+        Assert.True((await GetJsonAsync(new Uri(api, "/api/v1/config/history"))).GetProperty("items").GetArrayLength() == 1);
+    }
+
+    [Fact]
+    public async Task Missing_data_directory_is_created()
+    {
+        string data = Path.Combine(_dir.File("deep"), "er", "data");
+        var (_, api) = await StartAsync(data);
+        Assert.True(File.Exists(Path.Combine(data, "edgebox.db")));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "logs")));
+        (await _http.GetAsync(new Uri(api, "/api/v1/health"))).Dispose();
+    }
+
+    [Fact]
+    public async Task Unusable_data_directory_is_one_line_and_exit_1()
+    {
+        string file = _dir.File("a-file");
+        File.WriteAllText(file, "");
+        var (code, output) = await EdgeBoxProcess.RunToEndAsync(_binary, ["run", "--data", Path.Combine(file, "data")], EdgeBoxProcess.LoopbackEnvironment());
+        Assert.Equal(1, code);
+        string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("edgebox: data directory", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_config_at_start_lists_errors_and_exits_1()
+    {
+        string file = _dir.File("bad.yml");
+        File.WriteAllText(file, "http: { adress: x }\nlog: { level: loud }\n");
+        var (code, output) = await EdgeBoxProcess.RunToEndAsync(_binary, ["run", "--config", file, "--data", _dir.File("data")]);
+        Assert.Equal(1, code);
+        Assert.Contains("http.adress (line 1): unknown key", output, StringComparison.Ordinal);
+        Assert.Contains("log.level (line 2): expected one of", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Runs_without_ffmpeg_and_reports_media_unavailable()
+    {
+        // A copy of the publish folder without the FFmpeg shim: as on a box with no FFmpeg libraries.
+        string folder = _dir.File("no-ffmpeg");
+        Directory.CreateDirectory(folder);
+        foreach (string source in Directory.GetFiles(Path.GetDirectoryName(_binary)!))
+        {
+            if (!Path.GetFileName(source).StartsWith("libedgebox_native", StringComparison.Ordinal))
+            {
+                File.Copy(source, Path.Combine(folder, Path.GetFileName(source)));
+            }
+        }
+
+        string binary = Path.Combine(folder, "edgebox");
+        File.SetUnixFileMode(binary, File.GetUnixFileMode(_binary));
+        var (process, api) = await StartAsync(null, binary);
+
+        var health = await GetJsonAsync(new Uri(api, "/api/v1/health"));
+        Assert.Equal("degraded", health.GetProperty("status").GetString());
+        var ffmpeg = health.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "ffmpeg");
+        Assert.Equal("unavailable", ffmpeg.GetProperty("status").GetString());
+        Assert.Single(process.Output.Split('\n'), l => l.Contains("[ERR]", StringComparison.Ordinal) && l.Contains("FFmpeg", StringComparison.Ordinal));
+        Assert.False((await GetJsonAsync(new Uri(api, "/api/v1/info"))).GetProperty("ffmpeg").GetProperty("available").GetBoolean());
+
+        var (code, version) = await EdgeBoxProcess.RunToEndAsync(binary, ["version"]);
+        Assert.Equal(0, code);
+        Assert.Contains("FFmpeg: unavailable", version, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# EdgeBox build script (POSIX twin of build.ps1). Verbs:
+#   setup    install system dependencies (apt) - idempotent, quick when everything is present
+#   build    build the service and tests (JIT, Debug)
+#   publish  Native AOT binary -> artifacts/publish/EdgeBox/release_linux-x64/edgebox
+#   run      setup + publish + run EdgeBox on its built-in default config (console on :8080)
+#   test     setup + publish + the whole test suite; last line: "N passed, N failed, N skipped"
+#   bench    publish + benchmarks in bench/ (tables, not tests)
+# Extra arguments after `run` go to `edgebox run`; after `test`, to `dotnet test`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+RID="${EDGEBOX_RID:-linux-x64}"
+PUBLISH_DIR="$ROOT/artifacts/publish/EdgeBox/release_${RID}"
+
+# System packages: build toolchain for Native AOT and the FFmpeg shim, FFmpeg itself, and the real
+# third-party peers the tests run against (see ../shared/TESTING.md).
+APT_PACKAGES=(
+  clang zlib1g-dev make gcc pkg-config curl procps ca-certificates
+  ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
+  libsrt1.5-openssl srt-tools
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp gstreamer1.0-plugins-base-apps
+  gir1.2-gst-rtsp-server-1.0 gir1.2-nice-0.1 python3 python3-gi
+  chromium mosquitto mosquitto-clients nginx libnginx-mod-rtmp python3-aiortc python3-skimage
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "build.sh: need root (or sudo) to install: $*" >&2; exit 1; fi
+}
+
+setup() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${#missing[@]} package(s): ${missing[*]}"
+    # A private archive cache: the image's docker-clean hook can empty the shared one mid-install.
+    local cache=/var/tmp/edgebox-apt
+    as_root mkdir -p "$cache/partial"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      -o Dir::Cache::Archives="$cache" "${missing[@]}"
+  else
+    log "system packages: all ${#APT_PACKAGES[@]} present"
+  fi
+  command -v dotnet >/dev/null || { echo "build.sh: the .NET SDK (dotnet) is required" >&2; exit 1; }
+}
+
+build() {
+  log "build"
+  dotnet build "$ROOT/EdgeBox.slnx" -c Debug
+}
+
+publish() {
+  log "publish (Native AOT, $RID)"
+  dotnet publish "$ROOT/EdgeBox/EdgeBox.csproj" -c Release -r "$RID"
+  ls -l "$PUBLISH_DIR/edgebox"
+}
+
+run() {
+  setup
+  publish
+  log "running $PUBLISH_DIR/edgebox run $* (console: http://localhost:8080)"
+  exec "$PUBLISH_DIR/edgebox" run "$@"
+}
+
+# Prints the plain summary line from the TRX results, so CI sees how many tests really ran.
+summary() {
+  local trx="$1" counters passed failed total executed notrun
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  passed="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  failed="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  total="$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  executed="$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  notrun=$(( ${total:-0} - ${executed:-0} ))
+  echo "${passed:-0} passed, ${failed:-0} failed, ${notrun} skipped"
+}
+
+test_all() {
+  setup
+  publish
+  log "test"
+  local results="$ROOT/artifacts/test-results" status=0
+  rm -rf "$results"
+  dotnet test "$ROOT/EdgeBox.Tests/EdgeBox.Tests.csproj" -c Debug \
+    --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" "$@" || status=$?
+  local trx="$results/results.trx"
+  if [ -f "$trx" ]; then
+    summary "$trx"
+  else
+    echo "build.sh: no test results (the build or the test host failed)" >&2
+    echo "0 passed, 0 failed"
+    [ "$status" -ne 0 ] || status=1
+  fi
+  return "$status"
+}
+
+bench() {
+  setup
+  publish
+  log "bench: startup"
+  /usr/bin/python3 "$ROOT/bench/startup.py" --binary "$PUBLISH_DIR/edgebox" "$@"
+}
+
+verb="${1:-}"
+[ $# -gt 0 ] && shift
+case "$verb" in
+  setup) setup ;;
+  build) build ;;
+  publish) publish ;;
+  run) run "$@" ;;
+  test) test_all "$@" ;;
+  bench) bench "$@" ;;
+  *) echo "usage: ./build.sh setup|build|publish|run|test|bench [args]" >&2; exit 2 ;;
+esac
