@@ -91,6 +91,18 @@ public sealed class AotCliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Probe_native_prints_what_ffmpeg_and_onnx_runtime_offer_as_json()
+    {
+        var (code, output) = await Run("probe-native");
+        Assert.Equal(0, code);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        var ffmpeg = json.RootElement.GetProperty("ffmpeg");
+        Assert.True(ffmpeg.GetProperty("available").GetBoolean());
+        Assert.True(ffmpeg.GetProperty("codecs").GetArrayLength() > 100);
+        Assert.True(json.RootElement.GetProperty("onnxRuntime").GetProperty("available").GetBoolean());
+    }
+
+    [Fact]
     public async Task Storage_verify_round_trips_every_document_shape_in_the_aot_binary()
     {
         var (code, output) = await Run("storage", "verify", "--data", _dir.File("data"));

@@ -38,6 +38,23 @@ public sealed class AotServiceTests : IAsyncLifetime
         return (process, await process.WaitForHttpAsync());
     }
 
+    /// <summary>Health once the background probe of the native libraries is done (status no longer "starting").</summary>
+    private async Task<JsonElement> SettledHealthAsync(Uri api)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await _http.GetAsync(new Uri(api, "/api/v1/health"));
+            var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            if (health.GetProperty("status").GetString() != "starting" || clock.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                return health;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     private async Task<JsonElement> GetJsonAsync(Uri address, HttpStatusCode expected = HttpStatusCode.OK)
     {
         using var response = await _http.GetAsync(address);
@@ -51,7 +68,9 @@ public sealed class AotServiceTests : IAsyncLifetime
     {
         var (process, api) = await StartAsync();
 
-        var health = await GetJsonAsync(new Uri(api, "/api/v1/health"));
+        var first = await GetJsonAsync(new Uri(api, "/api/v1/health"));
+        Assert.Contains(first.GetProperty("status").GetString(), new[] { "starting", "ok" });
+        var health = await SettledHealthAsync(api);
         Assert.Equal("ok", health.GetProperty("status").GetString());
         var components = health.GetProperty("components").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
         Assert.Equal("ok", components["storage"]);
@@ -94,6 +113,17 @@ public sealed class AotServiceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
         Assert.DoesNotContain("[ERR]", process.Output, StringComparison.Ordinal);
+        Assert.Contains("FFmpeg 5", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Native_libraries_are_probed_in_a_child_process_not_loaded_into_the_service()
+    {
+        var (process, api) = await StartAsync();
+        Assert.Equal("ok", (await SettledHealthAsync(api)).GetProperty("status").GetString());
+        string maps = await File.ReadAllTextAsync($"/proc/{process.Pid}/maps");
+        Assert.DoesNotContain("libavcodec", maps, StringComparison.Ordinal);
+        Assert.DoesNotContain("libonnxruntime", maps, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -234,7 +264,7 @@ public sealed class AotServiceTests : IAsyncLifetime
 
         var (process, api) = await StartAsync(data);
 
-        var health = await GetJsonAsync(new Uri(api, "/api/v1/health"));
+        var health = await SettledHealthAsync(api);
         Assert.Equal("degraded", health.GetProperty("status").GetString());
         var aside = Directory.GetFiles(data, "edgebox.db.corrupt-*");
         Assert.Equal(garbage, File.ReadAllBytes(Assert.Single(aside)));
@@ -292,11 +322,12 @@ public sealed class AotServiceTests : IAsyncLifetime
         File.SetUnixFileMode(binary, File.GetUnixFileMode(_binary));
         var (process, api) = await StartAsync(null, binary);
 
-        var health = await GetJsonAsync(new Uri(api, "/api/v1/health"));
+        var health = await SettledHealthAsync(api);
         Assert.Equal("degraded", health.GetProperty("status").GetString());
         var ffmpeg = health.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "ffmpeg");
         Assert.Equal("unavailable", ffmpeg.GetProperty("status").GetString());
         Assert.Single(process.Output.Split('\n'), l => l.Contains("[ERR]", StringComparison.Ordinal) && l.Contains("FFmpeg", StringComparison.Ordinal));
+        Assert.Contains("libedgebox_native", ffmpeg.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.False((await GetJsonAsync(new Uri(api, "/api/v1/info"))).GetProperty("ffmpeg").GetProperty("available").GetBoolean());
 
         var (code, version) = await EdgeBoxProcess.RunToEndAsync(binary, ["version"]);

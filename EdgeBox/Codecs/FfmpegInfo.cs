@@ -79,7 +79,7 @@ internal sealed record FfmpegInfo
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
-            return new FfmpegInfo { Available = false, Error = $"FFmpeg libraries or {NativeMethods.Library} could not be loaded: {FirstLine(ex.Message)}" };
+            return new FfmpegInfo { Available = false, Error = $"FFmpeg libraries or lib{NativeMethods.Library}.so could not be loaded: {FirstLine(ex.Message)}" };
         }
     }
 

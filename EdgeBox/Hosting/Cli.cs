@@ -70,9 +70,16 @@ internal static class Cli
         verify.SetAction(parse => Verify(parse.GetValue(storageData) ?? new EdgeBoxConfig().Data, stdout, stderr));
         var storage = new Command("storage", "Storage diagnostics") { verify };
 
+        var probe = new Command(NativeCapabilities.ProbeCommand, "Print what FFmpeg and ONNX Runtime offer, as JSON (used by the service)") { Hidden = true };
+        probe.SetAction(_ =>
+        {
+            ProcessControl.DieWithParent();
+            stdout.WriteLine(NativeCapabilities.Serialize(NativeCapabilities.ProbeInProcess()));
+        });
+
         return new RootCommand("EdgeBox: edge media server (RTSP, RTMP, SRT, WebRTC, LL-HLS), transcoding, analytics and recording")
         {
-            run, config, version, storage,
+            run, config, version, storage, probe,
         };
     }
 

@@ -1,5 +1,3 @@
-using EdgeBox.Codecs;
-using EdgeBox.Inference;
 using EdgeBox.Storage;
 
 namespace EdgeBox.Hosting;
@@ -7,6 +5,7 @@ namespace EdgeBox.Hosting;
 internal enum ComponentStatus
 {
     Ok,
+    Starting,
     Degraded,
     Unavailable,
     Failed,
@@ -20,10 +19,22 @@ internal sealed record ComponentHealth(string Name, ComponentStatus Status, bool
 /// without it); FFmpeg and ONNX Runtime are optional: without them EdgeBox still routes streams and
 /// serves its API, and says which features are unavailable.
 /// </summary>
-internal sealed class HealthService(EdgeBoxDatabase database, FfmpegInfo ffmpeg, OnnxRuntimeInfo onnx)
+internal sealed class HealthService(EdgeBoxDatabase database, NativeCapabilities native)
 {
     public IReadOnlyList<ComponentHealth> Check()
     {
+        if (native.Current is not { } probe)
+        {
+            return
+            [
+                new ComponentHealth("config", ComponentStatus.Ok, true, null),
+                Storage(),
+                new ComponentHealth("ffmpeg", ComponentStatus.Starting, false, "probing the FFmpeg libraries"),
+                new ComponentHealth("onnxruntime", ComponentStatus.Starting, false, "probing ONNX Runtime"),
+            ];
+        }
+
+        var (ffmpeg, onnx) = (probe.Ffmpeg, probe.OnnxRuntime);
         return
         [
             new ComponentHealth("config", ComponentStatus.Ok, true, null),

@@ -21,17 +21,5 @@ internal static partial class ServiceHost
 
         [LoggerMessage(EventId = EventIds.Stopped, EventName = "Stopped", Level = LogLevel.Information, Message = "EdgeBox stopped")]
         public static partial void Stopped(ILogger logger);
-
-        [LoggerMessage(EventId = EventIds.ComponentUnavailable, EventName = "ComponentUnavailable", Level = LogLevel.Error,
-            Message = "{Component} is unavailable: {Reason}. EdgeBox runs without the features that need it")]
-        public static partial void ComponentUnavailable(ILogger logger, string component, string reason);
-
-        [LoggerMessage(EventId = EventIds.FfmpegLoaded, EventName = "FfmpegLoaded", Level = LogLevel.Information,
-            Message = "FFmpeg {Version}: {CodecCount} codecs; hardware device types: {HardwareTypes}")]
-        public static partial void FfmpegLoaded(ILogger logger, string version, int codecCount, string hardwareTypes);
-
-        [LoggerMessage(EventId = EventIds.OnnxRuntimeLoaded, EventName = "OnnxRuntimeLoaded", Level = LogLevel.Information,
-            Message = "ONNX Runtime {Version}; execution providers: {Providers}")]
-        public static partial void OnnxRuntimeLoaded(ILogger logger, string version, string providers);
     }
 }

@@ -1,7 +1,5 @@
 using System.Net;
-using EdgeBox.Codecs;
 using EdgeBox.Configuration;
-using EdgeBox.Inference;
 using EdgeBox.Infrastructure;
 using EdgeBox.Storage;
 using EdgeBox.Web;
@@ -56,36 +54,14 @@ internal static partial class ServiceHost
         Log.Starting(startupLog, BuildInfo.Version, file.Path, file.Exists ? "file" : "built-in default", data);
 
         using var database = EdgeBoxDatabase.Open(data, time, loggerFactory.CreateLogger<EdgeBoxDatabase>());
-        var ffmpeg = FfmpegInfo.Probe();
-        if (ffmpeg.Available)
-        {
-            string hardware = string.Join(", ", ffmpeg.HardwareDeviceTypes);
-            Log.FfmpegLoaded(startupLog, ffmpeg.FfmpegVersion, ffmpeg.Codecs.Count, hardware);
-        }
-        else
-        {
-            Log.ComponentUnavailable(startupLog, "FFmpeg", ffmpeg.Error ?? "unknown error");
-        }
-
-        var onnx = OnnxRuntimeInfo.Probe();
-        if (onnx.Available)
-        {
-            string providers = string.Join(", ", onnx.Providers);
-            Log.OnnxRuntimeLoaded(startupLog, onnx.Version, providers);
-        }
-        else
-        {
-            Log.ComponentUnavailable(startupLog, "ONNX Runtime", onnx.Error ?? "unknown error");
-        }
-
         var services = builder.Services;
         services.AddSingleton(time);
         services.AddSingleton(new ServiceState(time.GetUtcNow(), data));
         services.AddSingleton(level);
         services.AddSingleton(file);
         services.AddSingleton(database);
-        services.AddSingleton(ffmpeg);
-        services.AddSingleton(onnx);
+        services.AddSingleton<NativeCapabilities>();
+        services.AddHostedService(sp => sp.GetRequiredService<NativeCapabilities>());
         services.AddSingleton<HostStats>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<ConfigHistoryStore>();
@@ -94,7 +70,7 @@ internal static partial class ServiceHost
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             time,
             () => sp.GetRequiredService<ConfigManager>().Current.Version,
-            () => sp.GetRequiredService<HealthService>().Check().Select(c => (c.Name, c.Status is ComponentStatus.Ok or ComponentStatus.Degraded))));
+            () => sp.GetRequiredService<HealthService>().Check().Select(c => (c.Name, c.Status is ComponentStatus.Ok or ComponentStatus.Degraded or ComponentStatus.Starting))));
         services.AddSingleton(sp => new ConfigManager(
             file,
             new ConfigSnapshot(config, text, ConfigFile.Hash(text), 0),

@@ -27,15 +27,21 @@ internal static class ApiEndpoints
     {
         var components = health.Check();
         bool healthy = HealthService.IsHealthy(components);
-        bool degraded = components.Any(c => c.Status != ComponentStatus.Ok);
+        bool degraded = components.Any(c => c.Status is not (ComponentStatus.Ok or ComponentStatus.Starting));
+        bool starting = components.Any(c => c.Status is ComponentStatus.Starting);
         var body = new HealthResponse(
-            healthy ? (degraded ? "degraded" : "ok") : "failed",
+            !healthy ? "failed" : degraded ? "degraded" : starting ? "starting" : "ok",
             components.Select(c => new ComponentDto(c.Name, Lower(c.Status.ToString()), c.Required, c.Message)).ToList());
         return TypedResults.Json(body, ApiJsonContext.Default.HealthResponse, statusCode: healthy ? 200 : 503);
     }
 
-    private static JsonHttpResult<InfoResponse> Info(ServiceState state, HostStats stats, FfmpegInfo ffmpeg, OnnxRuntimeInfo onnx, ConfigManager config, TimeProvider time)
+    private static async Task<JsonHttpResult<InfoResponse>> Info(
+        ServiceState state, HostStats stats, NativeCapabilities native, ConfigManager config, TimeProvider time, CancellationToken cancellationToken)
     {
+        // Right after start the native probe may still run; it takes well under a second.
+        var probe = await native.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        var ffmpeg = probe?.Ffmpeg ?? new FfmpegInfo { Available = false, Error = "still probing the FFmpeg libraries" };
+        var onnx = probe?.OnnxRuntime ?? new OnnxRuntimeInfo(false, "", [], "still probing ONNX Runtime");
         string data = config.Current.Config.Data;
         var host = stats.Sample(data);
         var body = new InfoResponse(
