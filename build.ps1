@@ -27,7 +27,7 @@ Set-Location -LiteralPath $Root
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
 $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
-$Rid = if ($env:EDGEBOX_RID) { $env:EDGEBOX_RID } else { 'linux-x64' }
+$Rid = if ($env:BUILD_RID) { $env:BUILD_RID } else { 'linux-x64' }
 $PublishDir = "$Root/artifacts/publish/EdgeBox/release_$Rid"
 
 # System packages: build toolchain for Native AOT and the FFmpeg shim, FFmpeg itself, and the real

@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-RID="${EDGEBOX_RID:-linux-x64}"
+RID="${BUILD_RID:-linux-x64}"
 PUBLISH_DIR="$ROOT/artifacts/publish/EdgeBox/release_${RID}"
 
 # System packages: build toolchain for Native AOT and the FFmpeg shim, FFmpeg itself, and the real

@@ -23,7 +23,7 @@ public sealed class AotBinary
             }
 
             string binary = RepoPaths.PublishedBinary;
-            if (!File.Exists(binary) || Environment.GetEnvironmentVariable("EDGEBOX_TEST_REPUBLISH") == "1")
+            if (!File.Exists(binary) || Environment.GetEnvironmentVariable("EB_TEST_REPUBLISH") == "1")
             {
                 await PublishAsync();
             }
