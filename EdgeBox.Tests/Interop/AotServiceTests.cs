@@ -235,6 +235,7 @@ public sealed class AotServiceTests : IAsyncLifetime
     {
         var (process, api) = await StartAsync();
         (await _http.GetAsync(new Uri(api, "/api/v1/health"))).Dispose();
+        Assert.Equal(1, ListeningSockets(process.Pid));
 
         var clock = Stopwatch.StartNew();
         process.Signal(EdgeBoxProcess.SIGTERM);
@@ -242,6 +243,38 @@ public sealed class AotServiceTests : IAsyncLifetime
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("EdgeBox stopped", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Http_can_be_disabled_and_then_nothing_listens()
+    {
+        var environment = EdgeBoxProcess.LoopbackEnvironment();
+        environment["EDGEBOX_HTTP_ENABLED"] = "false";
+        await using var process = EdgeBoxProcess.Start(_binary, ["run", "--data", _dir.File("data")], environment);
+        await process.WaitForOutputAsync("EdgeBox started", 30);
+        Assert.DoesNotContain("Listening for http", process.Output, StringComparison.Ordinal);
+        Assert.Equal(0, ListeningSockets(process.Pid));
+        process.Signal(EdgeBoxProcess.SIGTERM);
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    /// <summary>TCP sockets in LISTEN state (0A) that this process owns, matched by inode.</summary>
+    private static int ListeningSockets(int pid)
+    {
+        var own = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string fd in Directory.GetFiles($"/proc/{pid}/fd"))
+        {
+            string? target = new FileInfo(fd).LinkTarget;
+            if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal))
+            {
+                own.Add(target[8..^1]);
+            }
+        }
+
+        return File.ReadAllLines($"/proc/{pid}/net/tcp").Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Count(f => f.Length > 9 && f[3] == "0A" && own.Contains(f[9]));
     }
 
     [Fact]
