@@ -4,8 +4,8 @@ namespace EdgeBox.Tests.Infrastructure;
 
 /// <summary>
 /// The Native AOT binary under test. <c>./build.sh test</c> publishes it before the tests run; a plain
-/// <c>dotnet test</c> publishes it here on first use, so these tests never silently use a stale or
-/// JIT build.
+/// <c>dotnet test</c> publishes it here when it is missing or older than any source file, so these
+/// tests never use a stale or JIT build.
 /// </summary>
 public sealed class AotBinary
 {
@@ -23,7 +23,7 @@ public sealed class AotBinary
             }
 
             string binary = RepoPaths.PublishedBinary;
-            if (!File.Exists(binary) || Environment.GetEnvironmentVariable("EB_TEST_REPUBLISH") == "1")
+            if (!File.Exists(binary) || File.GetLastWriteTimeUtc(binary) < NewestSource())
             {
                 await PublishAsync();
             }
@@ -36,6 +36,15 @@ public sealed class AotBinary
         {
             Gate.Release();
         }
+    }
+
+    private static DateTime NewestSource()
+    {
+        var sources = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "EdgeBox"), "*", SearchOption.AllDirectories)
+            .Concat(Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "native")))
+            .Append(Path.Combine(RepoPaths.ConfigDirectory, "edgebox.yml"))
+            .Concat(Directory.EnumerateFiles(RepoPaths.Root, "Directory.*.props"));
+        return sources.Max(File.GetLastWriteTimeUtc);
     }
 
     private static async Task PublishAsync()

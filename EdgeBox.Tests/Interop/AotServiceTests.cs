@@ -205,7 +205,7 @@ public sealed class AotServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task File_edits_and_sighup_reload_through_the_same_pipeline()
+    public async Task File_edits_reload_through_the_same_pipeline()
     {
         string file = _dir.File("edgebox.yml");
         File.WriteAllText(file, "paths: { cam1: {} }\n");
@@ -219,15 +219,65 @@ public sealed class AotServiceTests : IAsyncLifetime
         var paths = await GetJsonAsync(new Uri(api, "/api/v1/paths"));
         Assert.Equal(2, paths.GetProperty("items").GetArrayLength());
 
-        // SIGHUP re-reads the file; a fixed file is applied. The process must survive SIGHUP.
-        string fixedText = "paths: { cam3: {} }\n";
-        await File.WriteAllTextAsync(file + ".new", fixedText);
-        File.Move(file + ".new", file, overwrite: true);
+        // While the file holds an edit that is not running, the API must not overwrite it.
+        using var body = new StringContent("paths: { cam9: {} }\n", Encoding.UTF8, "application/yaml");
+        using var conflict = await _http.PutAsync(new Uri(api, "/api/v1/config"), body);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.Equal("log: { level: nope }\n", File.ReadAllText(file));
+
+        var history = await GetJsonAsync(new Uri(api, "/api/v1/config/history"));
+        Assert.Equal("file", history.GetProperty("items")[0].GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public async Task Sighup_rereads_the_file_and_the_process_survives()
+    {
+        // The config is a symlink into a folder the watcher does not watch: only SIGHUP can see the edit.
+        Directory.CreateDirectory(_dir.File("real"));
+        string target = _dir.File("real/edgebox.yml");
+        File.WriteAllText(target, "paths: { cam1: {} }\n");
+        Directory.CreateDirectory(_dir.File("etc"));
+        string link = _dir.File("etc/edgebox.yml");
+        File.CreateSymbolicLink(link, target);
+        var (process, api) = await StartAsync(null, null, "--config", link);
+
+        File.WriteAllText(target, "paths: { cam3: {} }\n");
         process.Signal(EdgeBoxProcess.SIGHUP);
         await process.WaitForOutputAsync("paths.cam3 added");
+
         Assert.False(process.HasExited);
         var history = await GetJsonAsync(new Uri(api, "/api/v1/config/history"));
-        Assert.Contains(history.GetProperty("items").EnumerateArray(), i => i.GetProperty("source").GetString() is "file" or "signal");
+        Assert.Equal("signal", history.GetProperty("items")[0].GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public async Task Hostile_config_bodies_get_400_and_the_service_keeps_serving()
+    {
+        var (process, api) = await StartAsync();
+        var bomb = new StringBuilder("x0: &a0 [lol]\n");
+        for (int i = 1; i <= 12; i++)
+        {
+            bomb.Append($"x{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]\n");
+        }
+
+        foreach (string hostile in new[] { "oops", "- a\n- b", bomb.ToString(), new string('[', 100_000), "\u0000\u0001binary" })
+        {
+            using var body = new StringContent(hostile, Encoding.UTF8, "application/yaml");
+            using var response = await _http.PutAsync(new Uri(api, "/api/v1/config"), body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
+        using var huge = new ByteArrayContent(new byte[5 * 1024 * 1024]);
+        using var tooLarge = await _http.PutAsync(new Uri(api, "/api/v1/config"), huge);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+
+        using var stale = new HttpRequestMessage(HttpMethod.Put, new Uri(api, "/api/v1/config")) { Content = new StringContent("paths: {}\n") };
+        stale.Headers.TryAddWithoutValidation("If-Match", "\"not-the-hash\"");
+        using var precondition = await _http.SendAsync(stale);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, precondition.StatusCode);
+
+        Assert.Equal(1, (await GetJsonAsync(new Uri(api, "/api/v1/config"))).GetProperty("version").GetInt64());
+        Assert.False(process.HasExited);
     }
 
     [Fact]
@@ -259,7 +309,7 @@ public sealed class AotServiceTests : IAsyncLifetime
         Assert.Equal(0, process.ExitCode);
     }
 
-    /// <summary>TCP sockets in LISTEN state (0A) that this process owns, matched by inode.</summary>
+    /// <summary>TCP (v4 and v6) sockets in LISTEN state (0A) that this process owns, matched by inode.</summary>
     private static int ListeningSockets(int pid)
     {
         var own = new HashSet<string>(StringComparer.Ordinal);
@@ -272,7 +322,7 @@ public sealed class AotServiceTests : IAsyncLifetime
             }
         }
 
-        return File.ReadAllLines($"/proc/{pid}/net/tcp").Skip(1)
+        return File.ReadAllLines($"/proc/{pid}/net/tcp").Skip(1).Concat(File.ReadAllLines($"/proc/{pid}/net/tcp6").Skip(1))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Count(f => f.Length > 9 && f[3] == "0A" && own.Contains(f[9]));
     }

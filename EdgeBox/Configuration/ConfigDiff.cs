@@ -60,9 +60,12 @@ internal static class ConfigDiff
             }
         }
 
-        if (changes.Count == 0 && !before.Paths.Select(p => p.Name).SequenceEqual(after.Paths.Select(p => p.Name), StringComparer.Ordinal))
+        // The paths both configs have, in another order: the first regex that matches a name wins, so
+        // the order is a change of its own.
+        var keptBefore = before.Paths.Select(p => p.Name).Where(next.ContainsKey);
+        var keptAfter = after.Paths.Select(p => p.Name).Where(old.ContainsKey);
+        if (!keptBefore.SequenceEqual(keptAfter, StringComparer.Ordinal))
         {
-            // Same paths in another order: regex matching order changed.
             changes.Add(new ConfigChange("paths", ChangeKind.Changed));
         }
 

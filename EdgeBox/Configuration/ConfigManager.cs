@@ -18,6 +18,9 @@ internal enum ConfigUpdateStatus
     Unchanged,
     Rejected,
     WriteFailed,
+
+    /// <summary>The file on disk holds an edit that is not the running config; an API write would lose it.</summary>
+    Conflict,
 }
 
 /// <summary>The running configuration: the parsed config, the text it came from and its history version.</summary>
@@ -122,6 +125,15 @@ internal sealed partial class ConfigManager : IDisposable
         var changes = ConfigDiff.Compute(current.Config, load.Config!);
         if (source is ConfigSource.Api)
         {
+            // An edit on disk that has not been loaded yet (or was refused and is being fixed) must
+            // not be overwritten without a trace.
+            if (_file.Exists && _file.ReadHash() is { } onDisk && onDisk != current.Hash)
+            {
+                Log.Conflict(_logger, _file.Path);
+                return new ConfigUpdateResult(ConfigUpdateStatus.Conflict, current, [], changes,
+                    $"{_file.Path} was changed on disk and that change is not the running configuration; fix or reload the file first");
+            }
+
             try
             {
                 _file.WriteAtomic(text);
@@ -137,11 +149,27 @@ internal sealed partial class ConfigManager : IDisposable
         Volatile.Write(ref _current, next);
         foreach (var applier in _appliers)
         {
-            applier.Apply(next.Config, changes);
+            try
+            {
+                applier.Apply(next.Config, changes);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // One component failing to take a change must not undo the others or stop the service.
+                Log.ApplierFailed(_logger, applier.GetType().Name, ex);
+            }
         }
 
         string[] described = changes.Select(Describe).ToArray();
-        _history.Add(new ConfigHistoryEntry(next.Version, _time.GetUtcNow(), Name(source), hash, text, described));
+        try
+        {
+            _history.Add(new ConfigHistoryEntry(next.Version, _time.GetUtcNow(), Name(source), hash, text, described));
+        }
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException or UnauthorizedAccessException)
+        {
+            // The change is saved and applied; only its history entry is missing.
+            Log.HistoryFailed(_logger, next.Version, ex.Message);
+        }
         Log.Applied(_logger, next.Version, source, described.Length == 0 ? "none (comments or layout only)" : string.Join(", ", described));
         string[] restart = changes.Where(c => c.RequiresRestart).Select(c => c.Key).ToArray();
         if (restart.Length > 0)
@@ -193,6 +221,18 @@ internal sealed partial class ConfigManager : IDisposable
         [LoggerMessage(EventId = Infrastructure.EventIds.ConfigRestartRequired, EventName = "ConfigRestartRequired", Level = LogLevel.Warning,
             Message = "These changes take effect after a restart: {Keys}")]
         public static partial void RestartRequired(ILogger logger, string keys);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigConflict, EventName = "ConfigConflict", Level = LogLevel.Warning,
+            Message = "Configuration change over the API refused: {Path} holds an edit that is not the running configuration")]
+        public static partial void Conflict(ILogger logger, string path);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigApplierFailed, EventName = "ConfigApplierFailed", Level = LogLevel.Error,
+            Message = "{Component} failed to apply the configuration change")]
+        public static partial void ApplierFailed(ILogger logger, string component, Exception exception);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigHistoryFailed, EventName = "ConfigHistoryFailed", Level = LogLevel.Error,
+            Message = "Configuration version {Version} is applied but could not be stored in the history: {Reason}")]
+        public static partial void HistoryFailed(ILogger logger, long version, string reason);
 
         [LoggerMessage(EventId = Infrastructure.EventIds.ConfigWriteFailed, EventName = "ConfigWriteFailed", Level = LogLevel.Error,
             Message = "Configuration could not be written to {Path} ({Reason}); the change was not applied")]

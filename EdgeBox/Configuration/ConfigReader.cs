@@ -188,7 +188,8 @@ internal sealed class ConfigReader
             if (Array.IndexOf(allowed, key.Value) < 0)
             {
                 string suggestion = Suggest(key.Value, allowed) is { } near ? $" (did you mean '{near}'?)" : "";
-                _errors.Add(new ConfigError(ConfigError.Join(path, key.Value), key.Line, $"unknown key{suggestion}; allowed: {string.Join(", ", allowed)}"));
+                string name = key.Value.Length > 100 ? key.Value[..100] + "..." : key.Value;
+                _errors.Add(new ConfigError(ConfigError.Join(path, name), key.Line, $"unknown key{suggestion}; allowed: {string.Join(", ", allowed)}"));
             }
         }
 
@@ -288,6 +289,11 @@ internal sealed class ConfigReader
     /// <summary>The allowed key closest to a typo, when it is close enough to be a likely fix.</summary>
     internal static string? Suggest(string key, IEnumerable<string> allowed)
     {
+        if (key.Length > 64)
+        {
+            return null; // no key is that long; and the distance table would grow with the input
+        }
+
         string? best = null;
         int bestDistance = int.MaxValue;
         foreach (string candidate in allowed)

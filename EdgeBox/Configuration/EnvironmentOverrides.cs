@@ -30,8 +30,10 @@ internal static class EnvironmentOverrides
             }
         }
 
-        if (overrides.Count == 0)
+        if (overrides.Count == 0 || (root is not null && root is not YamlMapping && root is not YamlScalar { IsNull: true }))
         {
+            // A document that is not a mapping stays as it is, so the reader reports it; overrides
+            // must never turn garbage into a valid config.
             return root;
         }
 
@@ -44,6 +46,11 @@ internal static class EnvironmentOverrides
             {
                 Set(entries, index, section, scalar);
                 continue;
+            }
+
+            if (index >= 0 && entries[index].Value is not YamlMapping and not YamlScalar { IsNull: true })
+            {
+                continue; // "http: 5" stays wrong for the reader to report.
             }
 
             var sectionEntries = index >= 0 && entries[index].Value is YamlMapping existing ? existing.Entries.ToList() : [];

@@ -16,6 +16,9 @@ internal abstract class YamlNode
     public string? EnvSource { get; init; }
 
     public abstract string Kind { get; }
+
+    /// <summary>Nodes in this subtree, counting every use of an alias again: what a walk of the tree visits.</summary>
+    public long Size { get; init; } = 1;
 }
 
 internal sealed class YamlScalar : YamlNode

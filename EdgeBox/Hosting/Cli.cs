@@ -71,11 +71,7 @@ internal static class Cli
         var storage = new Command("storage", "Storage diagnostics") { verify };
 
         var probe = new Command(NativeCapabilities.ProbeCommand, "Print what FFmpeg and ONNX Runtime offer, as JSON (used by the service)") { Hidden = true };
-        probe.SetAction(_ =>
-        {
-            ProcessControl.DieWithParent();
-            stdout.WriteLine(NativeCapabilities.Serialize(NativeCapabilities.ProbeInProcess()));
-        });
+        probe.SetAction(_ => stdout.WriteLine(NativeCapabilities.Serialize(NativeCapabilities.ProbeInProcess())));
 
         return new RootCommand("EdgeBox: edge media server (RTSP, RTMP, SRT, WebRTC, LL-HLS), transcoding, analytics and recording")
         {

@@ -34,16 +34,35 @@ internal sealed partial class ConfigWatcher(ConfigManager manager, TimeProvider 
             var reason = source;
             if (source is ConfigSource.File)
             {
-                // Let the burst of events from one save settle, then take every request queued meanwhile.
-                await Task.Delay(Debounce, time, stoppingToken).ConfigureAwait(false);
+                // Wait until the file has been quiet for the debounce time: an editor or `cat > file`
+                // writes in several steps, and a half-written file must not be applied.
+                bool more = true;
+                while (more)
+                {
+                    await Task.Delay(Debounce, time, stoppingToken).ConfigureAwait(false);
+                    more = false;
+                    while (_requests.Reader.TryRead(out var next))
+                    {
+                        more = true;
+                        reason = next is ConfigSource.Signal ? next : reason;
+                    }
+                }
             }
 
-            while (_requests.Reader.TryRead(out var more))
+            while (_requests.Reader.TryRead(out var next))
             {
-                reason = more is ConfigSource.Signal ? more : reason;
+                reason = next is ConfigSource.Signal ? next : reason;
             }
 
-            await ReloadAsync(path, reason, stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await ReloadAsync(path, reason, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A failed reload is logged; the watcher (and the service) carry on with the running config.
+                Log.ReloadFailed(logger, path, ex);
+            }
         }
     }
 
@@ -59,7 +78,13 @@ internal sealed partial class ConfigWatcher(ConfigManager manager, TimeProvider 
                 return;
             }
 
-            text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+            text = manager.File.ReadText();
+            if (text.Length == 0 && source is ConfigSource.File)
+            {
+                // Most likely truncated by a writer that has not written yet; the next event brings the text.
+                Log.WatchFailed(logger, path, "the file is empty; waiting for its content (send SIGHUP to apply an empty configuration)");
+                return;
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -110,6 +135,10 @@ internal sealed partial class ConfigWatcher(ConfigManager manager, TimeProvider 
         [LoggerMessage(EventId = Infrastructure.EventIds.ConfigReloadRequested, EventName = "ConfigReloadRequested", Level = LogLevel.Information,
             Message = "Reloading configuration from {Path} ({Source})")]
         public static partial void ReloadRequested(ILogger logger, ConfigSource source, string path);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.ConfigReloadFailed, EventName = "ConfigReloadFailed", Level = LogLevel.Error,
+            Message = "Reloading configuration from {Path} failed; the running configuration stays")]
+        public static partial void ReloadFailed(ILogger logger, string path, Exception exception);
 
         [LoggerMessage(EventId = Infrastructure.EventIds.ConfigWatchFailed, EventName = "ConfigWatchFailed", Level = LogLevel.Warning,
             Message = "Configuration file {Path}: {Reason}")]

@@ -61,7 +61,17 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
             await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
         }
 
-        var result = await ProbeInChildAsync(stoppingToken).ConfigureAwait(false);
+        NativeProbeResult result;
+        try
+        {
+            result = await ProbeInChildAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever happened, the answer is "unavailable", never a stopped service or a hung /info.
+            result = Failed(ex.Message);
+        }
+
         if (result.Ffmpeg.Available)
         {
             string hardware = string.Join(", ", result.Ffmpeg.HardwareDeviceTypes);
@@ -108,8 +118,9 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
             child.PriorityClass = ProcessPriorityClass.BelowNormal;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ProbeTimeout);
-            var stdout = child.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = child.StandardError.ReadToEndAsync(timeout.Token);
+            // No token on the reads: they end when the child exits or is killed (its pipes close).
+            var stdout = child.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var stderr = child.StandardError.ReadToEndAsync(CancellationToken.None);
             try
             {
                 await child.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
@@ -159,22 +170,3 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
     }
 }
 
-/// <summary>Linux process controls used by the probe child.</summary>
-internal static partial class ProcessControl
-{
-    private const int PrSetPdeathsig = 1;
-    private const int Sigkill = 9;
-
-    /// <summary>Asks the kernel to kill this process when its parent dies (prctl PR_SET_PDEATHSIG), so a probe never outlives a killed service.</summary>
-    public static void DieWithParent()
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            _ = Prctl(PrSetPdeathsig, Sigkill, 0, 0, 0);
-        }
-    }
-
-    /// <summary>prctl(2).</summary>
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "prctl")]
-    private static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
-}

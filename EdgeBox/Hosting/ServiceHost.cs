@@ -38,6 +38,12 @@ internal static partial class ServiceHost
             return 1;
         }
 
+        if (ResolveListenAddresses(config.Http) is not { } httpEndpoints)
+        {
+            await stderr.WriteLineAsync($"edgebox: http.address '{config.Http.Address}': the host name does not resolve to an address").ConfigureAwait(false);
+            return 1;
+        }
+
         var time = TimeProvider.System;
         var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(config.Log.Level));
         using var serilog = LoggingSetup.Create(config.Log, data, level);
@@ -47,13 +53,24 @@ internal static partial class ServiceHost
         builder.Services.AddSerilog(serilog, dispose: false);
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
-        ConfigureHttp(builder, config.Http);
+        ConfigureHttp(builder, config.Http, httpEndpoints);
 
         using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog);
         var startupLog = loggerFactory.CreateLogger("EdgeBox.Hosting.ServiceHost");
         Log.Starting(startupLog, BuildInfo.Version, file.Path, file.Exists ? "file" : "built-in default", data);
 
-        using var database = EdgeBoxDatabase.Open(data, time, loggerFactory.CreateLogger<EdgeBoxDatabase>());
+        EdgeBoxDatabase database;
+        try
+        {
+            database = EdgeBoxDatabase.Open(data, time, loggerFactory.CreateLogger<EdgeBoxDatabase>());
+        }
+        catch (StorageException ex)
+        {
+            await stderr.WriteLineAsync($"edgebox: database: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        using var databaseScope = database;
         var services = builder.Services;
         services.AddSingleton(time);
         services.AddSingleton(new ServiceState(time.GetUtcNow(), data));
@@ -143,14 +160,30 @@ internal static partial class ServiceHost
                 return null;
             }
 
-            text = File.ReadAllText(file.Path);
+            try
+            {
+                text = file.ReadText();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"edgebox: configuration file {file.Path}: {ex.Message}");
+                return null;
+            }
         }
         else
         {
             string data = environment.GetValueOrDefault("EDGEBOX_DATA") ?? new EdgeBoxConfig().Data;
             environment["EDGEBOX_DATA"] = data; // the file inside the data directory must not move it elsewhere
             file = new ConfigFile(Path.Combine(data, "edgebox.yml"), explicitPath: false);
-            text = file.Exists ? File.ReadAllText(file.Path) : DefaultConfig.Text;
+            try
+            {
+                text = file.Exists ? file.ReadText() : DefaultConfig.Text;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"edgebox: configuration file {file.Path}: {ex.Message}");
+                return null;
+            }
         }
 
         var load = ConfigLoader.Load(text, environment);
@@ -185,7 +218,45 @@ internal static partial class ServiceHost
         }
     }
 
-    private static void ConfigureHttp(WebApplicationBuilder builder, ListenerConfig http)
+    /// <summary>
+    /// The IP endpoints for a listener address, resolved before the host is built so a name that does
+    /// not resolve is a one-line error (and Kestrel never falls back to its default localhost:5000).
+    /// Null when the name resolves to nothing.
+    /// </summary>
+    internal static IReadOnlyList<IPEndPoint>? ResolveListenAddresses(ListenerConfig listener)
+    {
+        if (!listener.Enabled)
+        {
+            return [];
+        }
+
+        if (!ConfigValidator.TryParseAddress(listener.Address, out string host, out int port))
+        {
+            return null;
+        }
+
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var ip))
+        {
+            return [new IPEndPoint(ip, port)];
+        }
+
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return [new IPEndPoint(IPAddress.Loopback, port)];
+        }
+
+        try
+        {
+            var addresses = Dns.GetHostAddresses(host);
+            return addresses.Length == 0 ? null : addresses.Select(a => new IPEndPoint(a, port)).ToList();
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+    }
+
+    private static void ConfigureHttp(WebApplicationBuilder builder, ListenerConfig http, IReadOnlyList<IPEndPoint> endpoints)
     {
         if (!http.Enabled)
         {
@@ -193,28 +264,12 @@ internal static partial class ServiceHost
             return;
         }
 
-        if (!ConfigValidator.TryParseAddress(http.Address, out string host, out int port))
-        {
-            throw new InvalidOperationException($"http.address '{http.Address}' passed validation but does not parse");
-        }
-
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            if (IPAddress.TryParse(host.Trim('[', ']'), out var ip))
+            foreach (var endpoint in endpoints)
             {
-                kestrel.Listen(ip, port);
-            }
-            else if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-            {
-                kestrel.ListenLocalhost(port);
-            }
-            else
-            {
-                foreach (var address in Dns.GetHostAddresses(host))
-                {
-                    kestrel.Listen(address, port);
-                }
+                kestrel.Listen(endpoint);
             }
         });
     }

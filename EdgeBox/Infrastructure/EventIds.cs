@@ -22,9 +22,14 @@ internal static class EventIds
     public const int ConfigReloadRequested = 206;
     public const int ConfigRejectedError = 207;
     public const int ConfigWriteFailed = 208;
+    public const int ConfigConflict = 209;
+    public const int ConfigApplierFailed = 210;
+    public const int ConfigHistoryFailed = 211;
+    public const int ConfigReloadFailed = 212;
 
     public const int DatabaseCorrupt = 300;
     public const int DatabaseOpened = 301;
+    public const int NativeProbeFailed = 402;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

@@ -30,6 +30,12 @@ internal sealed partial class EdgeBoxDatabase : IDisposable
     /// <summary>Where an unreadable database was moved at start-up, if that happened.</summary>
     public string? MovedAside { get; }
 
+    /// <summary>
+    /// Opens the database, creating it when missing. A file whose content cannot be read (corrupt,
+    /// truncated, not a LiteDB file) is moved aside, untouched, and a new one is created. A file that
+    /// cannot be opened at all (permissions, locked by another EdgeBox, I/O error) or that was written
+    /// by a newer EdgeBox is a <see cref="StorageException"/>: moving it aside would lose good data.
+    /// </summary>
     public static EdgeBoxDatabase Open(string dataDirectory, TimeProvider time, ILogger logger)
     {
         string path = Path.Combine(dataDirectory, FileName);
@@ -37,32 +43,66 @@ internal sealed partial class EdgeBoxDatabase : IDisposable
         {
             return new EdgeBoxDatabase(OpenAndCheck(path), path, null);
         }
-        catch (Exception ex) when (ex is LiteException or InvalidDataException or IOException or InvalidCastException
-            or ArgumentException or IndexOutOfRangeException or NotSupportedException or InvalidOperationException or FormatException or OverflowException)
+        catch (Exception ex) when (IsCorruption(ex))
         {
-            string stamp = time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-            string aside = $"{path}.corrupt-{stamp}";
+            string aside = UniqueAsideName(path, time);
             Log.DatabaseCorrupt(logger, path, aside, ex.Message);
-            File.Move(path, aside, overwrite: true);
-            string log = path[..^3] + "-log.db";
+            File.Move(path, aside);
+            string log = Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log.db");
             if (File.Exists(log))
             {
-                File.Move(log, aside + "-log", overwrite: true);
+                File.Move(log, aside + "-log");
             }
 
-            return new EdgeBoxDatabase(OpenAndCheck(path), path, aside);
+            return new EdgeBoxDatabase(Wrap(() => OpenAndCheck(path), path), path, aside);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageException($"{path} cannot be opened: {ex.Message}", ex);
         }
     }
 
     /// <summary>
-    /// Reads every document once, read-only, so a damaged file fails here (not later) and is moved aside
-    /// exactly as it was: LiteDB opened for writing may truncate a damaged file while recovering.
+    /// Content that is not a readable LiteDB file (LiteDB's own errors, or what its readers throw on
+    /// garbage), as opposed to a file we could not open at all, which comes as an IOException.
+    /// </summary>
+    private static bool IsCorruption(Exception ex) => ex is LiteException or EndOfStreamException or InvalidCastException
+        or IndexOutOfRangeException or ArgumentException or FormatException or OverflowException or NotSupportedException
+        or InvalidDataException;
+
+    private static string UniqueAsideName(string path, TimeProvider time)
+    {
+        string stamp = time.GetUtcNow().ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
+        string aside = $"{path}.corrupt-{stamp}";
+        for (int i = 1; File.Exists(aside); i++)
+        {
+            aside = $"{path}.corrupt-{stamp}-{i}";
+        }
+
+        return aside;
+    }
+
+    private static LiteDatabase Wrap(Func<LiteDatabase> open, string path)
+    {
+        try
+        {
+            return open();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
+        {
+            throw new StorageException($"{path} cannot be created: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Reads every document once from a read-only stream, so a damaged file fails here (not later) and
+    /// is moved aside exactly as it was: LiteDB opened for writing may truncate a damaged file while
+    /// "recovering" it.
     /// </summary>
     private static LiteDatabase OpenAndCheck(string path)
     {
         if (File.Exists(path) && new FileInfo(path).Length > 0)
         {
-            // A read-only stream: LiteDB cannot "repair" (truncate) the file while we only look at it.
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
             using var check = new LiteDatabase(stream);
             foreach (string name in check.GetCollectionNames().ToList())
@@ -72,28 +112,32 @@ internal sealed partial class EdgeBoxDatabase : IDisposable
                     _ = document.Count;
                 }
             }
+
+            if (check.GetCollection("meta").FindById("schema") is { } schema && schema["version"].AsInt32 > SchemaVersion)
+            {
+                throw new StorageException($"{path} was written by a newer EdgeBox (schema {schema["version"].AsInt32}, this build reads {SchemaVersion}); run the newer version or restore a backup");
+            }
         }
 
         var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+        bool ok = false;
         try
         {
             var meta = db.GetCollection("meta");
-            var schema = meta.FindById("schema");
-            if (schema is null)
+            if (meta.FindById("schema") is null)
             {
                 meta.Upsert(new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion });
             }
-            else if (schema["version"].AsInt32 > SchemaVersion)
-            {
-                throw new InvalidDataException($"database schema {schema["version"].AsInt32} is newer than this build's {SchemaVersion}");
-            }
 
+            ok = true;
             return db;
         }
-        catch
+        finally
         {
-            db.Dispose();
-            throw;
+            if (!ok)
+            {
+                db.Dispose();
+            }
         }
     }
 

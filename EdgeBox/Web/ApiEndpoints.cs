@@ -36,13 +36,13 @@ internal static class ApiEndpoints
     }
 
     private static async Task<JsonHttpResult<InfoResponse>> Info(
-        ServiceState state, HostStats stats, NativeCapabilities native, ConfigManager config, TimeProvider time, CancellationToken cancellationToken)
+        ServiceState state, HostStats stats, NativeCapabilities native, TimeProvider time, CancellationToken cancellationToken)
     {
         // Right after start the native probe may still run; it takes well under a second.
         var probe = await native.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         var ffmpeg = probe?.Ffmpeg ?? new FfmpegInfo { Available = false, Error = "still probing the FFmpeg libraries" };
         var onnx = probe?.OnnxRuntime ?? new OnnxRuntimeInfo(false, "", [], "still probing ONNX Runtime");
-        string data = config.Current.Config.Data;
+        string data = state.DataDirectory; // the one in use, even after a restart-required change
         var host = stats.Sample(data);
         var body = new InfoResponse(
             BuildInfo.Version,
@@ -52,7 +52,7 @@ internal static class ApiEndpoints
             state.StartedAt,
             Math.Round((time.GetUtcNow() - state.StartedAt).TotalSeconds, 1),
             new HostDto(Environment.MachineName, host.CpuCount, host.CpuPercent, host.MemoryTotalBytes, host.MemoryAvailableBytes,
-                host.ProcessRssBytes, Path.GetFullPath(data), host.DiskTotalBytes, host.DiskFreeBytes),
+                host.ProcessRssBytes, data, host.DiskTotalBytes, host.DiskFreeBytes),
             ToDto(ffmpeg),
             new OnnxRuntimeDto(onnx.Available, onnx.Error, onnx.Version, onnx.Providers));
         return TypedResults.Json(body, ApiJsonContext.Default.InfoResponse);
@@ -122,25 +122,19 @@ internal static class ApiEndpoints
     {
         if (request.ContentLength > ConfigLoader.MaxTextLength)
         {
-            return TypedResults.Json(new ErrorResponse($"configuration is larger than {ConfigLoader.MaxTextLength} bytes"), ApiJsonContext.Default.ErrorResponse, statusCode: 413);
+            return TooLarge();
         }
 
-        string text;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        // Optimistic concurrency: a client that read the config (its "hash") can ask not to overwrite a newer one.
+        if (request.Headers.IfMatch.Count > 0 && !request.Headers.IfMatch.Any(tag => tag?.Trim('"') == config.Current.Hash))
         {
-            var buffer = new char[ConfigLoader.MaxTextLength + 1];
-            int total = 0, read;
-            while (total < buffer.Length && (read = await reader.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                total += read;
-            }
+            return TypedResults.Json(new ErrorResponse("the configuration changed since it was read (If-Match does not match its hash)"),
+                ApiJsonContext.Default.ErrorResponse, statusCode: 412);
+        }
 
-            if (total > ConfigLoader.MaxTextLength)
-            {
-                return TypedResults.Json(new ErrorResponse($"configuration is larger than {ConfigLoader.MaxTextLength} bytes"), ApiJsonContext.Default.ErrorResponse, statusCode: 413);
-            }
-
-            text = new string(buffer, 0, total);
+        if (await ReadBodyAsync(request, ConfigLoader.MaxTextLength, cancellationToken).ConfigureAwait(false) is not { } text)
+        {
+            return TooLarge();
         }
 
         if (request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
@@ -159,6 +153,7 @@ internal static class ApiEndpoints
         return result.Status switch
         {
             ConfigUpdateStatus.Rejected => Errors(result.Errors),
+            ConfigUpdateStatus.Conflict => TypedResults.Json(new ErrorResponse(result.WriteError!), ApiJsonContext.Default.ErrorResponse, statusCode: 409),
             ConfigUpdateStatus.WriteFailed => TypedResults.Json(
                 new ErrorResponse($"the configuration could not be saved to {config.File.Path}: {result.WriteError}; nothing was changed"),
                 ApiJsonContext.Default.ErrorResponse, statusCode: 500),
@@ -171,6 +166,35 @@ internal static class ApiEndpoints
                 ApiJsonContext.Default.ConfigUpdateResponse),
         };
     }
+
+    /// <summary>The body as UTF-8 text, or null when it is longer than <paramref name="limit"/> bytes.</summary>
+    private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream();
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (body.Length + read > limit)
+                {
+                    return null;
+                }
+
+                body.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
+    }
+
+    private static JsonHttpResult<ErrorResponse> TooLarge() =>
+        TypedResults.Json(new ErrorResponse($"configuration is larger than {ConfigLoader.MaxTextLength / (1024 * 1024)} MiB"), ApiJsonContext.Default.ErrorResponse, statusCode: 413);
 
     private static JsonHttpResult<ConfigHistoryResponse> History(ConfigManager config, int? limit)
     {

@@ -50,8 +50,12 @@ public sealed class ConfigDiffTests
     }
 
     [Fact]
-    public void Reordering_paths_is_a_change_because_regex_order_matters() =>
+    public void Reordering_paths_is_a_change_because_regex_order_matters()
+    {
         Assert.Equal(["paths changed"], Diff("paths: { a: {}, b: {} }", "paths: { b: {}, a: {} }"));
+        Assert.Equal(["log.level changed", "paths.c added", "paths changed"], Diff("paths: { a: {}, b: {} }", "log: { level: warn }\npaths: { b: {}, c: {}, a: {} }"));
+        Assert.Equal(["paths.b removed"], Diff("paths: { a: {}, b: {}, c: {} }", "paths: { a: {}, c: {} }"));
+    }
 
     [Fact]
     public void Listener_and_data_changes_require_a_restart_and_the_rest_applies_live()

@@ -220,8 +220,55 @@ public sealed class ConfigLoaderTests
     [Fact]
     public void Deep_nesting_is_refused()
     {
-        string yaml = new string('[', 200) + new string(']', 200);
-        Assert.False(Load("paths: " + yaml).IsValid);
+        const int levels = YamlDocumentReader.MaxDepth + 5;
+        string yaml = string.Concat(Enumerable.Repeat("{a: ", levels)) + "1" + new string('}', levels);
+        var error = Assert.Single(Load("paths: " + yaml).Errors);
+        Assert.Contains("nesting deeper than", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Alias_bombs_are_refused_quickly()
+    {
+        // "Billion laughs": each level holds ten aliases of the previous one, 10^12 nodes in all.
+        var yaml = new System.Text.StringBuilder("x0: &a0 [lol]\n");
+        for (int i = 1; i <= 12; i++)
+        {
+            yaml.Append($"x{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]\n");
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = Load(yaml.ToString());
+        Assert.False(result.IsValid);
+        Assert.Contains("expands to more than", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Overly_long_unknown_keys_are_reported_without_suggestion_or_huge_messages()
+    {
+        string key = new('k', 1_000_000);
+        var error = Assert.Single(Load(key + ": 1").Errors);
+        Assert.True(error.ToString().Length < 400);
+        Assert.DoesNotContain("did you mean", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("hello world")]
+    [InlineData("- a")]
+    [InlineData("42")]
+    public void A_document_that_is_not_a_mapping_stays_an_error_with_environment_overrides(string yaml)
+    {
+        var env = new Dictionary<string, string> { ["EDGEBOX_LOG_LEVEL"] = "info", ["EDGEBOX_DATA"] = "/tmp/x" };
+        var error = Assert.Single(Load(yaml, env).Errors);
+        Assert.Contains("expected a mapping", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_section_that_is_not_a_mapping_stays_an_error_with_an_override_for_it()
+    {
+        var env = new Dictionary<string, string> { ["EDGEBOX_HTTP_ADDRESS"] = "127.0.0.1:1" };
+        var error = Assert.Single(Load("http: 5", env).Errors);
+        Assert.Equal("http", error.Path);
     }
 
     [Fact]
@@ -232,14 +279,24 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
-    public void Every_prefix_of_a_valid_config_loads_or_fails_cleanly()
+    public void Every_prefix_of_a_valid_config_loads_or_fails_with_located_errors()
     {
         string text = DefaultConfig.Text;
+        int valid = 0;
         for (int i = 0; i <= text.Length; i++)
         {
-            var result = Load(text[..i]);
-            Assert.True(result.IsValid || result.Errors.Count > 0);
+            var result = Load(text[..i]); // must not throw
+            if (result.IsValid)
+            {
+                valid++;
+                continue;
+            }
+
+            Assert.All(result.Errors, e => Assert.True(e.Line > 0 || e.Path.Length > 0, $"prefix {i}: error without a place: {e}"));
         }
+
+        // Cutting inside a key or a flow mapping fails; cutting at line ends mostly loads.
+        Assert.InRange(valid, text.Count(c => c == '\n') / 2, text.Length - 1);
     }
 
     [Fact]

@@ -133,6 +133,43 @@ public sealed class ConfigManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task Api_change_does_not_overwrite_an_edit_on_disk_that_is_not_running()
+    {
+        string path = _dir.File("mine.yml");
+        File.WriteAllText(path, DefaultConfig.Text);
+        using var manager = Create(DefaultConfig.Text, path);
+        File.WriteAllText(path, "log: { level: nope }\n"); // being edited by hand, not yet valid
+
+        var result = await manager.UpdateAsync("log: { level: warn }\n", ConfigSource.Api, CancellationToken.None);
+
+        Assert.Equal(ConfigUpdateStatus.Conflict, result.Status);
+        Assert.Equal("log: { level: nope }\n", File.ReadAllText(path));
+        Assert.Equal(LogLevelSetting.Info, manager.Current.Config.Log.Level);
+    }
+
+    [Fact]
+    public async Task A_failing_applier_does_not_stop_the_change_or_the_others()
+    {
+        var load = ConfigLoader.Load("");
+        var after = new RecordingApplier();
+        using var manager = new ConfigManager(
+            new ConfigFile(_dir.File("edgebox.yml"), explicitPath: false),
+            new ConfigSnapshot(load.Config!, "", ConfigFile.Hash(""), 0),
+            new ConfigHistoryStore(_db),
+            new Dictionary<string, string>(),
+            [new ThrowingApplier(), after],
+            _time,
+            new EdgeBoxMetrics(_meters, _time, () => 0, () => []),
+            NullLogger<ConfigManager>.Instance);
+
+        var result = await manager.UpdateAsync("log: { level: warn }\n", ConfigSource.Api, CancellationToken.None);
+
+        Assert.Equal(ConfigUpdateStatus.Applied, result.Status);
+        Assert.Single(after.Calls);
+        Assert.Equal(2, manager.History(1)[0].Version);
+    }
+
+    [Fact]
     public async Task History_keeps_the_latest_versions_only()
     {
         using var manager = Create("");
@@ -154,6 +191,11 @@ public sealed class ConfigManagerTests : IDisposable
         _db.Dispose();
         _meters.Dispose();
         _dir.Dispose();
+    }
+
+    private sealed class ThrowingApplier : IConfigApplier
+    {
+        public void Apply(EdgeBoxConfig config, IReadOnlyList<ConfigChange> changes) => throw new InvalidOperationException("boom");
     }
 
     private sealed class RecordingApplier : IConfigApplier

@@ -76,3 +76,37 @@ public sealed class EdgeBoxDatabaseTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 }
+
+public sealed class EdgeBoxDatabaseRefusalTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    [Fact]
+    public void Database_from_a_newer_edgebox_is_refused_not_replaced()
+    {
+        using (var db = EdgeBoxDatabase.Open(_dir.Path, TimeProvider.System, NullLogger.Instance))
+        {
+            db.Collection("meta").Upsert(new LiteDB.BsonDocument { ["_id"] = "schema", ["version"] = 99 });
+        }
+
+        var ex = Assert.Throws<StorageException>(() => EdgeBoxDatabase.Open(_dir.Path, TimeProvider.System, NullLogger.Instance));
+        Assert.Contains("newer EdgeBox", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.corrupt-*"));
+    }
+
+    [Fact]
+    public void Two_corrupt_files_in_the_same_instant_get_distinct_aside_names()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        for (int i = 0; i < 2; i++)
+        {
+            File.WriteAllBytes(_dir.File(EdgeBoxDatabase.FileName), Enumerable.Repeat((byte)(0x41 + i), 20_000).ToArray());
+            using var db = EdgeBoxDatabase.Open(_dir.Path, time, NullLogger.Instance);
+            Assert.NotNull(db.MovedAside);
+        }
+
+        Assert.Equal(2, Directory.GetFiles(_dir.Path, "edgebox.db.corrupt-*").Length);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
