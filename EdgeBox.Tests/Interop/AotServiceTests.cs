@@ -377,6 +377,23 @@ public sealed class AotServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Taken_http_port_is_one_error_line_and_exit_1()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var environment = EdgeBoxProcess.LoopbackEnvironment();
+        environment["EDGEBOX_HTTP_ADDRESS"] = taken.LocalEndpoint.ToString();
+
+        var (code, output) = await EdgeBoxProcess.RunToEndAsync(_binary, ["run", "--data", _dir.File("data")], environment);
+
+        Assert.Equal(1, code);
+        Assert.Contains("edgebox: cannot listen on http", output, StringComparison.Ordinal);
+        Assert.Contains("address already in use", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[FTL]", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invalid_config_at_start_lists_errors_and_exits_1()
     {
         string file = _dir.File("bad.yml");

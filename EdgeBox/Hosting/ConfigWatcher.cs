@@ -29,6 +29,18 @@ internal sealed partial class ConfigWatcher(ConfigManager manager, TimeProvider 
             _requests.Writer.TryWrite(ConfigSource.Signal);
         });
 
+        try
+        {
+            await WatchAsync(path, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task WatchAsync(string path, CancellationToken stoppingToken)
+    {
         await foreach (var source in _requests.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
             var reason = source;

@@ -25,6 +25,9 @@ internal static class LoggingSetup
             .MinimumLevel.ControlledBy(level)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Warning)
+            // The host logs a start-up failure (a taken port) with its whole stack before rethrowing it;
+            // ServiceHost reports it as one line instead. Critical host events still come through.
+            .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
             .Enrich.FromLogContext();
 
         logger = config.Format == LogFormat.Json

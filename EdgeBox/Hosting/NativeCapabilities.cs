@@ -57,14 +57,26 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
         // Start probing once the HTTP port is open, so the probe never delays start-up.
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
         {
-            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await started.Task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // stopped (or failed to start) before it ever served: nothing to probe for
+            }
         }
 
         NativeProbeResult result;
         try
         {
             result = await ProbeInChildAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
