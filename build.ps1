@@ -155,7 +155,7 @@ function Invoke-Test {
     }
     & dotnet test "$Root/EdgeBox.Tests/EdgeBox.Tests.csproj" -c Debug `
         --logger 'trx;LogFileName=results.trx' --logger 'console;verbosity=normal' `
-        --results-directory $results @Rest
+        --blame-hang-timeout 5m --results-directory $results @Rest
     $status = $LASTEXITCODE
     $trx = "$results/results.trx"
     if (Test-Path -LiteralPath $trx -PathType Leaf) {

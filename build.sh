@@ -91,7 +91,7 @@ test_all() {
   rm -rf "$results"
   dotnet test "$ROOT/EdgeBox.Tests/EdgeBox.Tests.csproj" -c Debug \
     --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
-    --results-directory "$results" "$@" || status=$?
+    --blame-hang-timeout 5m --results-directory "$results" "$@" || status=$?
   local trx="$results/results.trx"
   if [ -f "$trx" ]; then
     summary "$trx"

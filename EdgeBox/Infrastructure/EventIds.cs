@@ -2,7 +2,7 @@ namespace EdgeBox.Infrastructure;
 
 /// <summary>
 /// Every log event id in one place, so ids stay stable across releases and never collide.
-/// Ranges: 1xx hosting, 2xx configuration, 3xx storage, 4xx codecs/inference, 5xx web.
+/// Ranges: 1xx hosting, 2xx configuration, 3xx storage, 4xx codecs/inference, 5xx web, 6xx media core, 7xx RTSP.
 /// </summary>
 internal static class EventIds
 {
@@ -30,6 +30,9 @@ internal static class EventIds
     public const int DatabaseCorrupt = 300;
     public const int DatabaseOpened = 301;
     public const int NativeProbeFailed = 402;
+
+    public const int ReaderDropped = 600;
+    public const int PathRemoved = 601;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

@@ -1,0 +1,218 @@
+using EdgeBox.Configuration;
+using EdgeBox.Media;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeBox.Tests.Unit.Media;
+
+public sealed class MediaPathTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly MediaBufferPool _pool = new();
+    private readonly List<PathReader> _dropped = [];
+
+    private MediaPath NewPath(MediaOptions? options = null) =>
+        new("cam1", PathConfig.BuiltInDefaults, options ?? new MediaOptions(), _time, _dropped.Add);
+
+    private static MediaTrack[] VideoAndAudio() =>
+    [
+        new MediaTrack(0, CodecId.H264, 90000, 0, CodecParameters.None),
+        new MediaTrack(1, CodecId.Aac, 48000, 2, CodecParameters.None),
+    ];
+
+    private AccessUnit Unit(int track, long pts, bool key, byte marker) =>
+        new(track, pts, key, _pool.Rent([marker, 1, 2, 3]), _time.GetTimestamp());
+
+    private static List<AccessUnit> Drain(PathReader reader)
+    {
+        var units = new List<AccessUnit>();
+        while (reader.Units.TryRead(out var unit))
+        {
+            units.Add(unit);
+        }
+
+        return units;
+    }
+
+    private static byte[] Markers(List<AccessUnit> units)
+    {
+        var markers = units.Select(u => u.Payload[0]).ToArray();
+        units.ForEach(u => u.Release());
+        return markers;
+    }
+
+    [Fact]
+    public void Every_reader_gets_every_unit_in_order_and_buffers_return_to_the_pool()
+    {
+        var path = NewPath();
+        Assert.Equal(PublishRefusal.None, path.TryPublish("pub", "test", VideoAndAudio(), false, out var source));
+        var readers = Enumerable.Range(0, 5).Select(_ => path.TryAddReader("test", 0)!).ToList();
+
+        source!.Write(Unit(0, 0, true, 1));
+        source.Write(Unit(1, 0, true, 2));
+        source.Write(Unit(0, 3000, false, 3));
+
+        foreach (var reader in readers)
+        {
+            Assert.Equal(new byte[] { 1, 2, 3 }, Markers(Drain(reader)));
+        }
+
+        foreach (var reader in readers)
+        {
+            reader.Dispose();
+        }
+
+        source.Dispose();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public void New_reader_starts_with_the_cached_gop_from_its_keyframe()
+    {
+        var path = NewPath();
+        path.TryPublish("pub", "test", VideoAndAudio(), false, out var source);
+        source!.Write(Unit(0, 0, false, 9)); // P-frame before any keyframe: not cached
+        source.Write(Unit(0, 3000, true, 1));
+        source.Write(Unit(1, 100, true, 2));
+        source.Write(Unit(0, 6000, false, 3));
+
+        var late = path.TryAddReader("test", 0)!;
+        Assert.Equal(new byte[] { 1, 2, 3 }, Markers(Drain(late)));
+
+        source.Write(Unit(0, 9000, false, 4));
+        Assert.Equal(new byte[] { 4 }, Markers(Drain(late)));
+
+        late.Dispose();
+        source.Dispose();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public void Reader_joining_before_any_keyframe_skips_to_the_first_one()
+    {
+        var path = NewPath();
+        path.TryPublish("pub", "test", VideoAndAudio(), false, out var source);
+        var reader = path.TryAddReader("test", 0)!;
+
+        source!.Write(Unit(0, 0, false, 1));
+        source.Write(Unit(1, 0, true, 2)); // audio before the first picture: skipped too (A/V start together)
+        source.Write(Unit(0, 3000, true, 3));
+        source.Write(Unit(1, 100, true, 4));
+
+        Assert.Equal(new byte[] { 3, 4 }, Markers(Drain(reader)));
+        reader.Dispose();
+        source.Dispose();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public void Slow_reader_loses_its_queue_resumes_at_a_keyframe_and_does_not_slow_the_others()
+    {
+        var path = NewPath(new MediaOptions { ReaderQueueSize = 4 });
+        path.TryPublish("pub", "test", VideoAndAudio(), false, out var source);
+        var slow = path.TryAddReader("slow", 0)!;
+        var fast = path.TryAddReader("fast", 0)!;
+        var fastUnits = new List<AccessUnit>();
+
+        source!.Write(Unit(0, 0, true, 10));
+        for (byte i = 11; i < 20; i++)
+        {
+            source.Write(Unit(0, i * 3000, false, i));
+            fastUnits.AddRange(Drain(fast));
+        }
+
+        source.Write(Unit(0, 60000, true, 20)); // the next keyframe
+        source.Write(Unit(0, 63000, false, 21));
+        fastUnits.AddRange(Drain(fast));
+
+        Assert.Equal(Enumerable.Range(10, 12).Select(i => (byte)i), Markers(fastUnits));
+        Assert.Equal(new byte[] { 20, 21 }, Markers(Drain(slow)));
+        Assert.True(slow.FramesDropped >= 4);
+        Assert.Empty(_dropped);
+
+        slow.Dispose();
+        fast.Dispose();
+        source.Dispose();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public async Task Reader_that_stays_behind_longer_than_the_max_lag_is_dropped()
+    {
+        var path = NewPath(new MediaOptions { ReaderQueueSize = 2, ReaderMaxLag = TimeSpan.FromSeconds(5) });
+        path.TryPublish("pub", "test", VideoAndAudio(), false, out var source);
+        var stuck = path.TryAddReader("stuck", 0)!;
+
+        for (int i = 0; i < 200; i++)
+        {
+            source!.Write(Unit(0, i * 3000, i % 25 == 0, (byte)i));
+            _time.Advance(TimeSpan.FromMilliseconds(40));
+        }
+
+        Assert.Equal(ReaderCloseReason.TooSlow, await stuck.Closed.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Same(stuck, Assert.Single(_dropped));
+        Assert.Empty(path.Readers);
+        stuck.Dispose();
+        source!.Dispose();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public void Second_publisher_is_refused_unless_override_is_allowed()
+    {
+        var path = NewPath();
+        Assert.Equal(PublishRefusal.None, path.TryPublish("a", "test", VideoAndAudio(), false, out var first));
+        Assert.Equal(PublishRefusal.SourceBusy, path.TryPublish("b", "test", VideoAndAudio(), false, out _));
+        var reader = path.TryAddReader("test", 0)!;
+
+        Assert.Equal(PublishRefusal.None, path.TryPublish("c", "test", VideoAndAudio(), true, out var second));
+        Assert.True(first!.Replaced.IsCancellationRequested);
+        Assert.Equal("c", path.Source!.Id);
+        Assert.False(reader.Closed.IsCompleted); // same codecs: the reader stays
+
+        first.Write(Unit(0, 0, true, 1)); // the old source is ignored
+        second!.Write(Unit(0, 0, true, 2));
+        Assert.Equal(new byte[] { 2 }, Markers(Drain(reader)));
+
+        reader.Dispose();
+        second.Dispose();
+        first.Dispose();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public async Task New_source_with_other_codecs_closes_the_readers()
+    {
+        var path = NewPath();
+        path.TryPublish("a", "test", VideoAndAudio(), false, out var first);
+        var reader = path.TryAddReader("test", 0)!;
+        first!.Dispose();
+
+        path.TryPublish("b", "test", [new MediaTrack(0, CodecId.H265, 90000, 0, CodecParameters.None)], false, out var second);
+
+        Assert.Equal(ReaderCloseReason.TracksChanged, await reader.Closed.WaitAsync(TimeSpan.FromSeconds(5)));
+        second!.Dispose();
+    }
+
+    [Fact]
+    public void Max_readers_is_enforced()
+    {
+        var path = NewPath();
+        Assert.NotNull(path.TryAddReader("a", 2));
+        Assert.NotNull(path.TryAddReader("b", 2));
+        Assert.Null(path.TryAddReader("c", 2));
+    }
+
+    [Fact]
+    public void Audio_only_path_has_no_gop_and_readers_start_at_once()
+    {
+        var path = NewPath();
+        path.TryPublish("pub", "test", [new MediaTrack(0, CodecId.Opus, 48000, 2, CodecParameters.None)], false, out var source);
+        source!.Write(Unit(0, 0, true, 1));
+        var reader = path.TryAddReader("test", 0)!;
+        source.Write(Unit(0, 960, true, 2));
+        Assert.Equal(new byte[] { 2 }, Markers(Drain(reader)));
+        reader.Dispose();
+        source.Dispose();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+}

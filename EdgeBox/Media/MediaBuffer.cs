@@ -1,0 +1,108 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace EdgeBox.Media;
+
+/// <summary>
+/// A pooled, reference-counted payload: one access unit's bytes, shared by every reader of a path
+/// without copying. The writer gets it with one reference; each reader queue takes one more
+/// (<see cref="AddRef"/>) and gives it back (<see cref="Release"/>) when done; the last release returns
+/// the array to the pool.
+/// </summary>
+internal sealed class MediaBuffer
+{
+    private readonly MediaBufferPool _pool;
+    private byte[] _array = [];
+    private int _length;
+    private int _references;
+
+    internal MediaBuffer(MediaBufferPool pool) => _pool = pool;
+
+    public int Length => _length;
+
+    public ReadOnlySpan<byte> Span => _array.AsSpan(0, _length);
+
+    public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, _length);
+
+    /// <summary>Current reference count (for tests and assertions).</summary>
+    internal int References => Volatile.Read(ref _references);
+
+    public MediaBuffer AddRef()
+    {
+        int references = Interlocked.Increment(ref _references);
+        Debug.Assert(references > 1, "AddRef on a released buffer");
+        return this;
+    }
+
+    public void Release()
+    {
+        int references = Interlocked.Decrement(ref _references);
+        if (references == 0)
+        {
+            _pool.Return(this, _array);
+            _array = [];
+            _length = 0;
+        }
+        else if (references < 0)
+        {
+            throw new InvalidOperationException("MediaBuffer released more often than referenced");
+        }
+    }
+
+    internal void Init(byte[] array, int length)
+    {
+        _array = array;
+        _length = length;
+        Volatile.Write(ref _references, 1);
+    }
+
+    /// <summary>The writable bytes of a buffer just rented with <see cref="MediaBufferPool.Rent(int)"/>.</summary>
+    internal Span<byte> WritableSpan => _array.AsSpan(0, _length);
+}
+
+/// <summary>
+/// Hands out <see cref="MediaBuffer"/>s backed by <see cref="ArrayPool{T}"/> arrays. The buffer objects
+/// are recycled too, so steady-state fan-out allocates nothing per access unit.
+/// </summary>
+internal sealed class MediaBufferPool
+{
+    /// <summary>Buffer objects kept for reuse; beyond this they are left to the GC.</summary>
+    private const int MaxIdleBuffers = 4096;
+
+    private readonly ConcurrentQueue<MediaBuffer> _idle = new();
+    private readonly ArrayPool<byte> _arrays;
+    private long _outstanding;
+
+    public MediaBufferPool(ArrayPool<byte>? arrays = null) => _arrays = arrays ?? ArrayPool<byte>.Shared;
+
+    /// <summary>Buffers rented and not yet released to zero (a leak shows here).</summary>
+    public long Outstanding => Interlocked.Read(ref _outstanding);
+
+    /// <summary>A buffer holding a copy of <paramref name="data"/>, with one reference.</summary>
+    public MediaBuffer Rent(ReadOnlySpan<byte> data)
+    {
+        var buffer = Rent(data.Length);
+        data.CopyTo(buffer.WritableSpan);
+        return buffer;
+    }
+
+    /// <summary>A buffer of <paramref name="length"/> bytes to fill through <see cref="MediaBuffer.WritableSpan"/>.</summary>
+    public MediaBuffer Rent(int length)
+    {
+        var buffer = _idle.TryDequeue(out var idle) ? idle : new MediaBuffer(this);
+        buffer.Init(_arrays.Rent(length), length);
+        Interlocked.Increment(ref _outstanding);
+        return buffer;
+    }
+
+    internal void Return(MediaBuffer buffer, byte[] array)
+    {
+        _arrays.Return(array);
+        Interlocked.Decrement(ref _outstanding);
+        if (_idle.Count < MaxIdleBuffers)
+        {
+            _idle.Enqueue(buffer);
+        }
+    }
+}

@@ -1,0 +1,357 @@
+using EdgeBox.Configuration;
+
+namespace EdgeBox.Media;
+
+internal enum PathState
+{
+    /// <summary>No source: waiting for a publisher (or for a reader, for an on-demand source).</summary>
+    Idle,
+
+    /// <summary>A source is attached and its tracks are known.</summary>
+    Ready,
+}
+
+/// <summary>Why a publisher was refused.</summary>
+internal enum PublishRefusal
+{
+    None,
+    SourceBusy,
+    NotPublisherPath,
+    NoTracks,
+}
+
+/// <summary>
+/// A named stream: at most one source, any number of readers. The source writes access units; the
+/// path keeps the current GOP (so a new reader starts at a keyframe with its parameter sets) and
+/// offers each unit to every reader's queue, never waiting for one. All state changes (publish,
+/// join, leave, write) happen under one short lock, which keeps every reader's view in order.
+/// </summary>
+internal sealed class MediaPath
+{
+    private readonly Lock _gate = new();
+    private readonly List<PathReader> _readers = [];
+    private readonly List<AccessUnit> _gop = [];
+    private readonly MediaOptions _options;
+    private readonly Action<PathReader> _readerDropped;
+    private PathConfig _config;
+    private PathSource? _source;
+    private IReadOnlyList<MediaTrack> _tracks = [];
+    private bool _hasVideo;
+    private bool _gopValid;
+    private long _gopBytes;
+    private long _bytesIn;
+    private long _framesIn;
+    private int _nextReader;
+
+    internal MediaPath(string name, PathConfig config, MediaOptions options, TimeProvider time, Action<PathReader> readerDropped)
+    {
+        Name = name;
+        _config = config;
+        _options = options;
+        Time = time;
+        _readerDropped = readerDropped;
+    }
+
+    public string Name { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>The effective settings (pathDefaults overlaid with the path's own keys).</summary>
+    public PathConfig Config
+    {
+        get => Volatile.Read(ref _config);
+        internal set => Volatile.Write(ref _config, value);
+    }
+
+    public PathState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _source is null ? PathState.Idle : PathState.Ready;
+            }
+        }
+    }
+
+    public IReadOnlyList<MediaTrack> Tracks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tracks;
+            }
+        }
+    }
+
+    public PathSource? Source
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _source;
+            }
+        }
+    }
+
+    public long BytesIn => Interlocked.Read(ref _bytesIn);
+
+    public long FramesIn => Interlocked.Read(ref _framesIn);
+
+    public IReadOnlyList<PathReader> Readers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _readers.ToArray();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Attaches a source with its tracks. A second source is refused unless the path allows
+    /// <c>overridePublisher</c>, in which case the first is detached. Readers stay attached when the new
+    /// source has the same codecs in the same order (a camera that reconnects), else they are closed.
+    /// </summary>
+    public PublishRefusal TryPublish(string id, string kind, IReadOnlyList<MediaTrack> tracks, bool allowOverride, out PathSource? source)
+    {
+        source = null;
+        if (tracks.Count == 0)
+        {
+            return PublishRefusal.NoTracks;
+        }
+
+        PathSource? replaced = null;
+        lock (_gate)
+        {
+            if (_source is not null)
+            {
+                if (!allowOverride)
+                {
+                    return PublishRefusal.SourceBusy;
+                }
+
+                replaced = _source;
+                DetachSource();
+            }
+
+            if (!SameCodecs(_tracks, tracks))
+            {
+                foreach (var reader in _readers)
+                {
+                    reader.Close(ReaderCloseReason.TracksChanged);
+                }
+
+                _readers.Clear();
+            }
+
+            _tracks = tracks;
+            _hasVideo = tracks.Any(t => t.IsVideo);
+            source = new PathSource(this, id, kind, Time.GetUtcNow());
+            _source = source;
+        }
+
+        replaced?.MarkReplaced();
+        return PublishRefusal.None;
+    }
+
+    /// <summary>Adds a reader; it first receives the cached GOP, then live units. Null when <c>maxReaders</c> is reached.</summary>
+    public PathReader? TryAddReader(string kind, int maxReaders)
+    {
+        lock (_gate)
+        {
+            if (maxReaders > 0 && _readers.Count >= maxReaders)
+            {
+                return null;
+            }
+
+            var reader = new PathReader(this, $"{Name}#{++_nextReader}", kind, _options, startSkipping: _hasVideo);
+            long now = Time.GetTimestamp();
+            foreach (var unit in _gop)
+            {
+                reader.Offer(unit, ResumePoint(unit), now);
+            }
+
+            _readers.Add(reader);
+            return reader;
+        }
+    }
+
+    /// <summary>Closes every reader and detaches the source (the path was removed or kicked).</summary>
+    public void Close(ReaderCloseReason reason)
+    {
+        PathSource? source;
+        lock (_gate)
+        {
+            foreach (var reader in _readers)
+            {
+                reader.Close(reason);
+            }
+
+            _readers.Clear();
+            source = _source;
+            DetachSource();
+        }
+
+        source?.MarkReplaced();
+    }
+
+    /// <summary>Takes ownership of <paramref name="unit"/>'s reference.</summary>
+    internal void Write(PathSource source, in AccessUnit unit)
+    {
+        List<PathReader>? dropped = null;
+        lock (_gate)
+        {
+            if (!ReferenceEquals(source, _source) || (uint)unit.TrackIndex >= (uint)_tracks.Count)
+            {
+                unit.Release();
+                return;
+            }
+
+            Interlocked.Add(ref _bytesIn, unit.Buffer.Length);
+            Interlocked.Increment(ref _framesIn);
+            CacheGop(unit);
+            bool resume = ResumePoint(unit);
+            long now = Time.GetTimestamp();
+            for (int i = _readers.Count - 1; i >= 0; i--)
+            {
+                if (!_readers[i].Offer(unit, resume, now))
+                {
+                    (dropped ??= []).Add(_readers[i]);
+                    _readers.RemoveAt(i);
+                }
+            }
+        }
+
+        unit.Release();
+        if (dropped is not null)
+        {
+            foreach (var reader in dropped)
+            {
+                _readerDropped(reader);
+            }
+        }
+    }
+
+    internal void EndSource(PathSource source)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(source, _source))
+            {
+                DetachSource();
+            }
+        }
+    }
+
+    internal void RemoveReader(PathReader reader)
+    {
+        lock (_gate)
+        {
+            _readers.Remove(reader);
+        }
+    }
+
+    /// <summary>Whether a reader that skipped may resume here: a video keyframe, or any unit of an audio-only path.</summary>
+    private bool ResumePoint(in AccessUnit unit) => unit.Keyframe && (!_hasVideo || _tracks[unit.TrackIndex].IsVideo);
+
+    private void CacheGop(in AccessUnit unit)
+    {
+        if (!_hasVideo)
+        {
+            return;
+        }
+
+        if (unit.Keyframe && _tracks[unit.TrackIndex].IsVideo)
+        {
+            ClearGop();
+            _gopValid = true;
+        }
+
+        if (!_gopValid)
+        {
+            return;
+        }
+
+        if (_gopBytes + unit.Buffer.Length > _options.GopCacheMaxBytes)
+        {
+            ClearGop(); // too long a GOP to cache: new readers wait for the next keyframe instead
+            return;
+        }
+
+        _gop.Add(unit.AddRef());
+        _gopBytes += unit.Buffer.Length;
+    }
+
+    private void ClearGop()
+    {
+        foreach (var unit in _gop)
+        {
+            unit.Release();
+        }
+
+        _gop.Clear();
+        _gopBytes = 0;
+        _gopValid = false;
+    }
+
+    private void DetachSource()
+    {
+        _source = null;
+        ClearGop();
+    }
+
+    private static bool SameCodecs(IReadOnlyList<MediaTrack> a, IReadOnlyList<MediaTrack> b) =>
+        a.Count == b.Count && a.Zip(b).All(p => p.First.Codec == p.Second.Codec && p.First.ClockRate == p.Second.ClockRate);
+}
+
+/// <summary>The handle a source writes through; disposing it detaches the source from the path.</summary>
+internal sealed class PathSource : IDisposable
+{
+    private readonly MediaPath _path;
+    private readonly CancellationTokenSource _replaced = new();
+
+    internal PathSource(MediaPath path, string id, string kind, DateTimeOffset since)
+    {
+        _path = path;
+        Id = id;
+        Kind = kind;
+        Since = since;
+    }
+
+    public string Id { get; }
+
+    /// <summary>"rtsp publisher", "rtsp pull"...</summary>
+    public string Kind { get; }
+
+    public DateTimeOffset Since { get; }
+
+    /// <summary>Cancelled when another source replaced this one or the path closed: the session should end.</summary>
+    public CancellationToken Replaced => _replaced.Token;
+
+    public IReadOnlyList<MediaTrack> Tracks => _path.Tracks;
+
+    /// <summary>Writes one unit; takes ownership of its reference.</summary>
+    public void Write(in AccessUnit unit) => _path.Write(this, unit);
+
+    public void Dispose()
+    {
+        _path.EndSource(this);
+        _replaced.Dispose();
+    }
+
+    internal void MarkReplaced()
+    {
+        try
+        {
+            _replaced.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already gone.
+        }
+    }
+}

@@ -1,0 +1,64 @@
+namespace EdgeBox.Media;
+
+/// <summary>
+/// Codec parameters of a track. For H.264: SPS and PPS; H.265: VPS, SPS and PPS; AAC: the
+/// AudioSpecificConfig; Opus: nothing beyond channels. Immutable: a change (in-band parameter sets)
+/// replaces the whole record.
+/// </summary>
+internal sealed record CodecParameters
+{
+    public static readonly CodecParameters None = new();
+
+    public byte[]? Vps { get; init; }
+
+    public byte[]? Sps { get; init; }
+
+    public byte[]? Pps { get; init; }
+
+    public byte[]? AudioSpecificConfig { get; init; }
+
+    public int Width { get; init; }
+
+    public int Height { get; init; }
+
+    public bool Equals(CodecParameters? other) =>
+        other is not null && Same(Vps, other.Vps) && Same(Sps, other.Sps) && Same(Pps, other.Pps)
+        && Same(AudioSpecificConfig, other.AudioSpecificConfig) && Width == other.Width && Height == other.Height;
+
+    public override int GetHashCode() => HashCode.Combine(Sps?.Length, Pps?.Length, Width, Height);
+
+    private static bool Same(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+}
+
+/// <summary>A track of a path: its codec, clock and current parameters.</summary>
+internal sealed class MediaTrack(int index, CodecId codec, int clockRate, int channels, CodecParameters parameters)
+{
+    private CodecParameters _parameters = parameters;
+
+    public int Index { get; } = index;
+
+    public CodecId Codec { get; } = codec;
+
+    /// <summary>Ticks per second of <see cref="AccessUnit.Pts"/>: 90000 for video, the sample rate for audio.</summary>
+    public int ClockRate { get; } = clockRate;
+
+    /// <summary>Audio channels (0 for video).</summary>
+    public int Channels { get; } = channels;
+
+    public CodecParameters Parameters => Volatile.Read(ref _parameters);
+
+    public bool IsVideo => Codec.IsVideo();
+
+    /// <summary>Replaces the parameters (in-band SPS/PPS); returns true when they changed.</summary>
+    public bool UpdateParameters(CodecParameters parameters)
+    {
+        var current = Parameters;
+        if (current == parameters)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _parameters, parameters);
+        return true;
+    }
+}
