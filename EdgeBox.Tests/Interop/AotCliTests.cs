@@ -65,7 +65,8 @@ public sealed class AotCliTests : IAsyncLifetime, IDisposable
         var (code, output) = await Run("config", "show", "--config", file);
         Assert.Equal(0, code);
         Assert.Contains("address: 0.0.0.0:8189", output, StringComparison.Ordinal);
-        Assert.Contains("rtsp: {enabled: true, address: '0.0.0.0:8554'}", output, StringComparison.Ordinal);
+        Assert.Contains("rtpAddress: 0.0.0.0:8000", output, StringComparison.Ordinal);
+        Assert.Contains("readerQueueSize: 512", output, StringComparison.Ordinal);
         Assert.Contains("cam1: {}", output, StringComparison.Ordinal);
         Assert.Contains("level: info", output, StringComparison.Ordinal);
 

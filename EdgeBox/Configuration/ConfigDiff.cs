@@ -15,7 +15,7 @@ internal sealed record ConfigChange(string Key, ChangeKind Kind)
         Key is "data" or "log.file" or "log.format"
         || Key.StartsWith("http", StringComparison.Ordinal) || Key.StartsWith("rtsp", StringComparison.Ordinal)
         || Key.StartsWith("rtmp", StringComparison.Ordinal) || Key.StartsWith("srt", StringComparison.Ordinal)
-        || Key.StartsWith("webrtc", StringComparison.Ordinal);
+        || Key.StartsWith("webrtc", StringComparison.Ordinal) || Key.StartsWith("media", StringComparison.Ordinal);
 }
 
 /// <summary>
@@ -36,6 +36,7 @@ internal static class ConfigDiff
         Compare(changes, "rtmp", before.Rtmp, after.Rtmp);
         Compare(changes, "srt", before.Srt, after.Srt);
         Compare(changes, "webrtc", before.WebRtc, after.WebRtc);
+        Compare(changes, "media", before.Media, after.Media);
         Compare(changes, "pathDefaults", before.PathDefaults, after.PathDefaults);
 
         var old = before.Paths.ToDictionary(p => p.Name, StringComparer.Ordinal);

@@ -7,11 +7,13 @@ namespace EdgeBox.Configuration;
 /// </summary>
 internal sealed class ConfigReader
 {
-    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "pathDefaults", "paths"];
+    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "media", "pathDefaults", "paths"];
     private static readonly string[] LogKeys = ["level", "file", "format"];
     private static readonly string[] ListenerKeys = ["enabled", "address"];
+    private static readonly string[] RtspKeys = ["enabled", "address", "rtpAddress", "rtcpAddress", "sessionTimeout", "maxSessions"];
     private static readonly string[] WebRtcKeys = ["enabled", "address", "additionalHosts"];
-    internal static readonly string[] PathKeys = ["source", "record"];
+    private static readonly string[] MediaKeys = ["readerQueueSize", "readerMaxLag"];
+    internal static readonly string[] PathKeys = ["source", "record", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass"];
 
     private readonly List<ConfigError> _errors;
 
@@ -22,10 +24,11 @@ internal sealed class ConfigReader
     {
         ["log"] = LogKeys,
         ["http"] = ListenerKeys,
-        ["rtsp"] = ListenerKeys,
+        ["rtsp"] = RtspKeys,
         ["rtmp"] = ListenerKeys,
         ["srt"] = ListenerKeys,
         ["webrtc"] = WebRtcKeys,
+        ["media"] = MediaKeys,
         ["pathDefaults"] = PathKeys,
     };
 
@@ -52,10 +55,11 @@ internal sealed class ConfigReader
                 case "log": config = config with { Log = reader.ReadLog(value, config.Log) }; break;
                 case "data": config = config with { Data = reader.String(value, "data", config.Data, allowEmpty: false) }; break;
                 case "http": config = config with { Http = reader.ReadListener(value, "http", config.Http) }; break;
-                case "rtsp": config = config with { Rtsp = reader.ReadListener(value, "rtsp", config.Rtsp) }; break;
+                case "rtsp": config = config with { Rtsp = reader.ReadRtsp(value, config.Rtsp) }; break;
                 case "rtmp": config = config with { Rtmp = reader.ReadListener(value, "rtmp", config.Rtmp) }; break;
                 case "srt": config = config with { Srt = reader.ReadListener(value, "srt", config.Srt) }; break;
                 case "webrtc": config = config with { WebRtc = reader.ReadWebRtc(value, config.WebRtc) }; break;
+                case "media": config = config with { Media = reader.ReadMedia(value, config.Media) }; break;
                 case "pathDefaults": config = config with { PathDefaults = PathConfig.BuiltInDefaults.Overlay(reader.ReadPath(value, "pathDefaults")) }; break;
                 case "paths": config = config with { Paths = reader.ReadPaths(value) }; break;
             }
@@ -105,6 +109,50 @@ internal sealed class ConfigReader
         return value;
     }
 
+    private RtspConfig ReadRtsp(YamlNode node, RtspConfig value)
+    {
+        if (Mapping(node, "rtsp", RtspKeys) is not { } map)
+        {
+            return value;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            value = key.Value switch
+            {
+                "enabled" => value with { Enabled = Bool(child, "rtsp.enabled", value.Enabled) },
+                "address" => value with { Address = String(child, "rtsp.address", value.Address, allowEmpty: false) },
+                "rtpAddress" => value with { RtpAddress = String(child, "rtsp.rtpAddress", value.RtpAddress, allowEmpty: false) },
+                "rtcpAddress" => value with { RtcpAddress = String(child, "rtsp.rtcpAddress", value.RtcpAddress, allowEmpty: false) },
+                "sessionTimeout" => value with { SessionTimeout = Duration(child, "rtsp.sessionTimeout", value.SessionTimeout) },
+                "maxSessions" => value with { MaxSessions = Int(child, "rtsp.maxSessions", value.MaxSessions, 1, 1_000_000) },
+                _ => value,
+            };
+        }
+
+        return value;
+    }
+
+    private MediaConfig ReadMedia(YamlNode node, MediaConfig value)
+    {
+        if (Mapping(node, "media", MediaKeys) is not { } map)
+        {
+            return value;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            value = key.Value switch
+            {
+                "readerQueueSize" => value with { ReaderQueueSize = Int(child, "media.readerQueueSize", value.ReaderQueueSize, 8, 1_000_000) },
+                "readerMaxLag" => value with { ReaderMaxLag = Duration(child, "media.readerMaxLag", value.ReaderMaxLag) },
+                _ => value,
+            };
+        }
+
+        return value;
+    }
+
     private WebRtcConfig ReadWebRtc(YamlNode node, WebRtcConfig value)
     {
         if (Mapping(node, "webrtc", WebRtcKeys) is not { } map)
@@ -145,6 +193,12 @@ internal sealed class ConfigReader
             {
                 "source" => value with { Source = String(child, path + ".source", "", allowEmpty: false) },
                 "record" => value with { Record = Bool(child, path + ".record", false) },
+                "maxReaders" => value with { MaxReaders = Int(child, path + ".maxReaders", 0, 0, 1_000_000) },
+                "overridePublisher" => value with { OverridePublisher = Bool(child, path + ".overridePublisher", false) },
+                "publishUser" => value with { PublishUser = String(child, path + ".publishUser", "", allowEmpty: false) },
+                "publishPass" => value with { PublishPass = String(child, path + ".publishPass", "", allowEmpty: false) },
+                "readUser" => value with { ReadUser = String(child, path + ".readUser", "", allowEmpty: false) },
+                "readPass" => value with { ReadPass = String(child, path + ".readPass", "", allowEmpty: false) },
                 _ => value,
             };
         }
@@ -225,6 +279,35 @@ internal sealed class ConfigReader
         }
 
         Error(path, node, $"expected text, found {Describe(node)}");
+        return fallback;
+    }
+
+    private int Int(YamlNode node, string path, int fallback, int min, int max)
+    {
+        if (node is YamlScalar { Quoted: false } s && int.TryParse(s.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value))
+        {
+            if (value >= min && value <= max)
+            {
+                return value;
+            }
+
+            Error(path, node, $"must be from {min} to {max}, found {value}");
+            return fallback;
+        }
+
+        Error(path, node, $"expected a whole number, found {Describe(node)}");
+        return fallback;
+    }
+
+    /// <summary>Durations as Go/MediaMTX write them: 500ms, 10s, 2m, 1h30m; a bare number is seconds.</summary>
+    private TimeSpan Duration(YamlNode node, string path, TimeSpan fallback)
+    {
+        if (node is YamlScalar { IsNull: false } s && DurationText.TryParse(s.Value, out var value))
+        {
+            return value;
+        }
+
+        Error(path, node, $"expected a duration such as 500ms, 10s, 2m or 1h, found {Describe(node)}");
         return fallback;
     }
 

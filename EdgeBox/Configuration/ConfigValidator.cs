@@ -24,7 +24,8 @@ internal static class ConfigValidator
         var tcp = new Dictionary<int, string>();
         var udp = new Dictionary<int, string>();
         Listener(config.Http, "http", tcp, errors, at);
-        Listener(config.Rtsp, "rtsp", tcp, errors, at);
+        Listener(new ListenerConfig { Enabled = config.Rtsp.Enabled, Address = config.Rtsp.Address }, "rtsp", tcp, errors, at);
+        RtpPorts(config.Rtsp, udp, errors, at);
         Listener(config.Rtmp, "rtmp", tcp, errors, at);
         Listener(config.Srt, "srt", udp, errors, at);
         Listener(new ListenerConfig { Enabled = config.WebRtc.Enabled, Address = config.WebRtc.Address }, "webrtc", udp, errors, at);
@@ -94,8 +95,27 @@ internal static class ConfigValidator
         return null;
     }
 
+    /// <summary>The RTP port is even and RTCP is the next one up (RFC 3550 §11), as clients assume.</summary>
+    private static void RtpPorts(RtspConfig rtsp, Dictionary<int, string> udp, List<ConfigError> errors, ConfigLocator at)
+    {
+        bool rtpOk = TryParseAddress(rtsp.RtpAddress, out _, out int rtp);
+        bool rtcpOk = TryParseAddress(rtsp.RtcpAddress, out _, out int rtcp);
+        Listener(new ListenerConfig { Enabled = rtsp.Enabled, Address = rtsp.RtpAddress }, "rtsp.rtp", udp, errors, at, "rtsp.rtpAddress");
+        Listener(new ListenerConfig { Enabled = rtsp.Enabled, Address = rtsp.RtcpAddress }, "rtsp.rtcp", udp, errors, at, "rtsp.rtcpAddress");
+        if (rtpOk && rtcpOk && rtp != 0 && (rtp % 2 != 0 || rtcp != rtp + 1))
+        {
+            errors.Add(at.Error("rtsp.rtcpAddress", $"the RTP port must be even and the RTCP port the next one (RTP {rtp}, RTCP {rtcp})"));
+        }
+        else if (rtpOk && rtcpOk && (rtp == 0) != (rtcp == 0))
+        {
+            errors.Add(at.Error("rtsp.rtcpAddress", "the RTP and RTCP ports must both be 0 (free ports) or both be set"));
+        }
+    }
+
     private static void Path(PathConfig path, string key, List<ConfigError> errors, ConfigLocator at)
     {
+        Pair(path.PublishUser, path.PublishPass, key + ".publishUser", key + ".publishPass", errors, at);
+        Pair(path.ReadUser, path.ReadPass, key + ".readUser", key + ".readPass", errors, at);
         if (path.Source is { } source && source != PathSources.Publisher)
         {
             string sourceKey = key + ".source";
@@ -103,9 +123,25 @@ internal static class ConfigValidator
         }
     }
 
-    private static void Listener(ListenerConfig listener, string key, Dictionary<int, string> taken, List<ConfigError> errors, ConfigLocator at)
+    private static void Pair(string? user, string? pass, string userKey, string passKey, List<ConfigError> errors, ConfigLocator at)
     {
-        string addressKey = key + ".address";
+        if (user is not null && pass is null)
+        {
+            errors.Add(at.Error(userKey, $"set {passKey[(passKey.LastIndexOf('.') + 1)..]} too, or neither"));
+        }
+        else if (user is null && pass is not null)
+        {
+            errors.Add(at.Error(passKey, $"set {userKey[(userKey.LastIndexOf('.') + 1)..]} too, or neither"));
+        }
+        else if (user is not null && user.Contains(':', StringComparison.Ordinal))
+        {
+            errors.Add(at.Error(userKey, "a user name may not contain ':' (Basic authentication separates it from the password with ':')"));
+        }
+    }
+
+    private static void Listener(ListenerConfig listener, string key, Dictionary<int, string> taken, List<ConfigError> errors, ConfigLocator at, string? addressKey = null)
+    {
+        addressKey ??= key + ".address";
         if (!TryParseAddress(listener.Address, out _, out int port))
         {
             errors.Add(at.Error(addressKey, $"'{listener.Address}' is not host:port (e.g. 0.0.0.0:8554, [::]:8554, 127.0.0.1:0)"));

@@ -26,7 +26,15 @@ internal static class ConfigWriter
 
         Pair(e, "data", config.Data);
         Listener(e, "http", config.Http);
-        Listener(e, "rtsp", config.Rtsp);
+        Key(e, "rtsp");
+        Begin(e);
+        Pair(e, "enabled", config.Rtsp.Enabled);
+        Pair(e, "address", config.Rtsp.Address);
+        Pair(e, "rtpAddress", config.Rtsp.RtpAddress);
+        Pair(e, "rtcpAddress", config.Rtsp.RtcpAddress);
+        Pair(e, "sessionTimeout", DurationText.Format(config.Rtsp.SessionTimeout));
+        Pair(e, "maxSessions", Number(config.Rtsp.MaxSessions));
+        End(e);
         Listener(e, "rtmp", config.Rtmp);
         Listener(e, "srt", config.Srt);
 
@@ -42,6 +50,12 @@ internal static class ConfigWriter
         }
 
         e.Emit(new SequenceEnd());
+        End(e);
+
+        Key(e, "media");
+        Begin(e);
+        Pair(e, "readerQueueSize", Number(config.Media.ReaderQueueSize));
+        Pair(e, "readerMaxLag", DurationText.Format(config.Media.ReaderMaxLag));
         End(e);
 
         Key(e, "pathDefaults");
@@ -84,6 +98,21 @@ internal static class ConfigWriter
             Pair(e, "record", record);
         }
 
+        if (path.MaxReaders is { } maxReaders)
+        {
+            Pair(e, "maxReaders", Number(maxReaders));
+        }
+
+        if (path.OverridePublisher is { } overridePublisher)
+        {
+            Pair(e, "overridePublisher", overridePublisher);
+        }
+
+        Optional(e, "publishUser", path.PublishUser);
+        Optional(e, "publishPass", path.PublishPass);
+        Optional(e, "readUser", path.ReadUser);
+        Optional(e, "readPass", path.ReadPass);
+
         e.Emit(new MappingEnd());
     }
 
@@ -94,6 +123,24 @@ internal static class ConfigWriter
         Pair(e, "enabled", listener.Enabled);
         Pair(e, "address", listener.Address);
         e.Emit(new MappingEnd());
+    }
+
+    private static void Optional(Emitter e, string key, string? value)
+    {
+        if (value is not null)
+        {
+            Pair(e, key, value);
+        }
+    }
+
+    /// <summary>A plain (unquoted) scalar for numbers and durations.</summary>
+    private static Scalar Number(int value) =>
+        new(AnchorName.Empty, TagName.Empty, value.ToString(System.Globalization.CultureInfo.InvariantCulture), ScalarStyle.Plain, true, false);
+
+    private static void Pair(Emitter e, string key, Scalar value)
+    {
+        Key(e, key);
+        e.Emit(value);
     }
 
     private static void Begin(Emitter e) => e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Block));

@@ -14,13 +14,15 @@ internal sealed record EdgeBoxConfig
 
     public ListenerConfig Http { get; init; } = new() { Address = "0.0.0.0:8080" };
 
-    public ListenerConfig Rtsp { get; init; } = new() { Address = "0.0.0.0:8554" };
+    public RtspConfig Rtsp { get; init; } = new();
 
     public ListenerConfig Rtmp { get; init; } = new() { Address = "0.0.0.0:1935" };
 
     public ListenerConfig Srt { get; init; } = new() { Address = "0.0.0.0:8890" };
 
     public WebRtcConfig WebRtc { get; init; } = new();
+
+    public MediaConfig Media { get; init; } = new();
 
     /// <summary>Settings every path starts from; a path's own keys override them.</summary>
     public PathConfig PathDefaults { get; init; } = PathConfig.BuiltInDefaults;
@@ -64,6 +66,36 @@ internal sealed record ListenerConfig
     public string Address { get; init; } = "";
 }
 
+/// <summary>The RTSP server: TCP listener plus the UDP port pair for RTP/RTCP over UDP (RFC 2326 §12.39).</summary>
+internal sealed record RtspConfig
+{
+    public bool Enabled { get; init; } = true;
+
+    public string Address { get; init; } = "0.0.0.0:8554";
+
+    /// <summary>UDP port for RTP (even); readers and publishers that ask for UDP use it (MediaMTX: 8000).</summary>
+    public string RtpAddress { get; init; } = "0.0.0.0:8000";
+
+    /// <summary>UDP port for RTCP (the RTP port + 1).</summary>
+    public string RtcpAddress { get; init; } = "0.0.0.0:8001";
+
+    /// <summary>A session with no request and no RTCP for this long is closed (RFC 2326 §12.37 default: 60 s).</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Most concurrent RTSP sessions.</summary>
+    public int MaxSessions { get; init; } = 1000;
+}
+
+/// <summary>Limits of the media core's fan-out to readers.</summary>
+internal sealed record MediaConfig
+{
+    /// <summary>Access units a reader may have queued before it counts as behind (MediaMTX's writeQueueSize: 512).</summary>
+    public int ReaderQueueSize { get; init; } = 512;
+
+    /// <summary>How long a reader may stay behind the source before it is dropped.</summary>
+    public TimeSpan ReaderMaxLag { get; init; } = TimeSpan.FromSeconds(10);
+}
+
 internal sealed record WebRtcConfig
 {
     public bool Enabled { get; init; } = true;
@@ -87,7 +119,7 @@ internal sealed record WebRtcConfig
 /// </summary>
 internal sealed record PathConfig
 {
-    public static readonly PathConfig BuiltInDefaults = new() { Source = PathSources.Publisher, Record = false };
+    public static readonly PathConfig BuiltInDefaults = new() { Source = PathSources.Publisher, Record = false, MaxReaders = 0, OverridePublisher = false };
 
     /// <summary><c>publisher</c>: the stream is pushed to EdgeBox. Other sources arrive with their protocols.</summary>
     public string? Source { get; init; }
@@ -95,10 +127,32 @@ internal sealed record PathConfig
     /// <summary>Record the path to disk (the recorder arrives with the recording capability).</summary>
     public bool? Record { get; init; }
 
+    /// <summary>Most readers at once; 0 = no limit.</summary>
+    public int? MaxReaders { get; init; }
+
+    /// <summary>Whether a second publisher replaces the first (true) or is refused (false).</summary>
+    public bool? OverridePublisher { get; init; }
+
+    /// <summary>Credentials a publisher must present (both set, or neither).</summary>
+    public string? PublishUser { get; init; }
+
+    public string? PublishPass { get; init; }
+
+    /// <summary>Credentials a reader must present (both set, or neither).</summary>
+    public string? ReadUser { get; init; }
+
+    public string? ReadPass { get; init; }
+
     public PathConfig Overlay(PathConfig over) => new()
     {
         Source = over.Source ?? Source,
         Record = over.Record ?? Record,
+        MaxReaders = over.MaxReaders ?? MaxReaders,
+        OverridePublisher = over.OverridePublisher ?? OverridePublisher,
+        PublishUser = over.PublishUser ?? PublishUser,
+        PublishPass = over.PublishPass ?? PublishPass,
+        ReadUser = over.ReadUser ?? ReadUser,
+        ReadPass = over.ReadPass ?? ReadPass,
     };
 }
 

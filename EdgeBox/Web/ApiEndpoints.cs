@@ -104,12 +104,13 @@ internal static class ApiEndpoints
             new ConfigLogDto(Lower(c.Log.Level.ToString()), c.Log.File, Lower(c.Log.Format.ToString())),
             c.Data,
             new ListenerDto(c.Http.Enabled, c.Http.Address),
-            new ListenerDto(c.Rtsp.Enabled, c.Rtsp.Address),
+            new RtspDto(c.Rtsp.Enabled, c.Rtsp.Address, c.Rtsp.RtpAddress, c.Rtsp.RtcpAddress, c.Rtsp.SessionTimeout.TotalSeconds, c.Rtsp.MaxSessions),
             new ListenerDto(c.Rtmp.Enabled, c.Rtmp.Address),
             new ListenerDto(c.Srt.Enabled, c.Srt.Address),
             new WebRtcDto(c.WebRtc.Enabled, c.WebRtc.Address, c.WebRtc.AdditionalHosts),
-            new PathSettingsDto(c.PathDefaults.Source, c.PathDefaults.Record),
-            c.Paths.ToDictionary(p => p.Name, p => new PathSettingsDto(p.Config.Source, p.Config.Record), StringComparer.Ordinal));
+            new MediaDto(c.Media.ReaderQueueSize, c.Media.ReaderMaxLag.TotalSeconds),
+            Settings(c.PathDefaults),
+            c.Paths.ToDictionary(p => p.Name, p => Settings(p.Config), StringComparer.Ordinal));
         return TypedResults.Json(body, ApiJsonContext.Default.ConfigDocumentDto);
     }
 
@@ -215,6 +216,10 @@ internal static class ApiEndpoints
                 errors.Select(e => new ConfigErrorDto(e.Path, e.Line, e.Message, e.EnvSource)).ToList()),
             ApiJsonContext.Default.ConfigErrorsResponse,
             statusCode: 400);
+
+    private static PathSettingsDto Settings(PathConfig p) => new(
+        p.Source, p.Record, p.MaxReaders, p.OverridePublisher,
+        p.PublishUser, p.PublishPass is null ? null : true, p.ReadUser, p.ReadPass is null ? null : true);
 
     private static bool WantsYaml(HttpRequest request) =>
         string.Equals(request.Query["format"], "yaml", StringComparison.OrdinalIgnoreCase)

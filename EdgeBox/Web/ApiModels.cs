@@ -71,10 +71,11 @@ internal sealed record ConfigDocumentDto(
     ConfigLogDto Log,
     string Data,
     ListenerDto Http,
-    ListenerDto Rtsp,
+    RtspDto Rtsp,
     ListenerDto Rtmp,
     ListenerDto Srt,
     WebRtcDto Webrtc,
+    MediaDto Media,
     PathSettingsDto PathDefaults,
     IReadOnlyDictionary<string, PathSettingsDto> Paths);
 
@@ -82,11 +83,22 @@ internal sealed record ConfigLogDto(string Level, bool File, string Format);
 
 internal sealed record ListenerDto(bool Enabled, string Address);
 
+internal sealed record RtspDto(bool Enabled, string Address, string RtpAddress, string RtcpAddress, double SessionTimeoutSeconds, int MaxSessions);
+
+internal sealed record MediaDto(int ReaderQueueSize, double ReaderMaxLagSeconds);
+
 internal sealed record WebRtcDto(bool Enabled, string Address, IReadOnlyList<string> AdditionalHosts);
 
+/// <summary>A path's own keys (null = taken from pathDefaults). Passwords are never returned as JSON, only whether one is set.</summary>
 internal sealed record PathSettingsDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Source,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Record);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Record,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MaxReaders,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? OverridePublisher,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PublishUser,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? PublishPassSet,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReadUser,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ReadPassSet);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
 [JsonSerializable(typeof(HealthResponse))]

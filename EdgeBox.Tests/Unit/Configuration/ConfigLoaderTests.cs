@@ -103,6 +103,13 @@ public sealed class ConfigLoaderTests
     [InlineData("paths: [cam1]", "paths", "expected a mapping of path names")]
     [InlineData("paths: { cam1: publisher }", "paths.cam1", "expected a mapping")]
     [InlineData("paths: { cam1: { record: yes please } }", "paths.cam1.record", "expected true or false")]
+    [InlineData("paths: { cam1: { maxReaders: -1 } }", "paths.cam1.maxReaders", "must be from 0")]
+    [InlineData("paths: { cam1: { maxReaders: many } }", "paths.cam1.maxReaders", "expected a whole number")]
+    [InlineData("rtsp: { sessionTimeout: soon }", "rtsp.sessionTimeout", "expected a duration")]
+    [InlineData("rtsp: { sessionTimeout: 10x }", "rtsp.sessionTimeout", "expected a duration")]
+    [InlineData("rtsp: { maxSessions: 0 }", "rtsp.maxSessions", "must be from 1")]
+    [InlineData("media: { readerQueueSize: 2 }", "media.readerQueueSize", "must be from 8")]
+    [InlineData("media: { readerMaxLag: 100d }", "media.readerMaxLag", "expected a duration")]
     public void Wrong_types_are_errors(string yaml, string path, string message)
     {
         var error = SingleError(yaml);
@@ -127,6 +134,13 @@ public sealed class ConfigLoaderTests
     [InlineData("paths: { 'cam 1': {} }", "paths.cam 1", "may hold only")]
     [InlineData("paths: { '~^live/(+$': {} }", "paths.~^live/(+$", "invalid regular expression")]
     [InlineData("paths: { cam1: { source: 'ftp://x' } }", "paths.cam1.source", "unsupported source")]
+    [InlineData("rtsp: { rtpAddress: ':8002', rtcpAddress: ':8004' }", "rtsp.rtcpAddress", "RTP port must be even")]
+    [InlineData("rtsp: { rtpAddress: ':8001', rtcpAddress: ':8002' }", "rtsp.rtcpAddress", "RTP port must be even")]
+    [InlineData("rtsp: { rtpAddress: ':0', rtcpAddress: ':8001' }", "rtsp.rtcpAddress", "both be 0")]
+    [InlineData("srt: { address: ':8000' }", "srt.address", "port 8000 is already used by rtsp.rtp")]
+    [InlineData("paths: { cam1: { publishUser: admin } }", "paths.cam1.publishUser", "set publishPass too")]
+    [InlineData("paths: { cam1: { readPass: x } }", "paths.cam1.readPass", "set readUser too")]
+    [InlineData("pathDefaults: { readUser: 'a:b', readPass: x }", "pathDefaults.readUser", "may not contain ':'")]
     [InlineData("pathDefaults: { source: rtsp://cam/1 }", "pathDefaults.source", "unsupported source")]
     public void Semantic_rules_are_errors(string yaml, string path, string message)
     {
