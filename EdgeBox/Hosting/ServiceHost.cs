@@ -1,6 +1,7 @@
 using System.Net;
 using EdgeBox.Configuration;
 using EdgeBox.Infrastructure;
+using EdgeBox.Media;
 using EdgeBox.Storage;
 using EdgeBox.Web;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -83,6 +84,10 @@ internal static partial class ServiceHost
         services.AddSingleton<HealthService>();
         services.AddSingleton<ConfigHistoryStore>();
         services.AddSingleton<IConfigApplier, LogLevelApplier>();
+        services.AddSingleton(new MediaOptions { ReaderQueueSize = config.Media.ReaderQueueSize, ReaderMaxLag = config.Media.ReaderMaxLag });
+        services.AddSingleton<MediaBufferPool>();
+        services.AddSingleton(sp => new PathManager(config, sp.GetRequiredService<MediaOptions>(), time, sp.GetRequiredService<ILogger<PathManager>>()));
+        services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<PathManager>());
         services.AddSingleton(sp => new EdgeBoxMetrics(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             time,

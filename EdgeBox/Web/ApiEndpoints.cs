@@ -4,6 +4,7 @@ using EdgeBox.Configuration;
 using EdgeBox.Hosting;
 using EdgeBox.Inference;
 using EdgeBox.Infrastructure;
+using EdgeBox.Media;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgeBox.Web;
@@ -17,6 +18,7 @@ internal static class ApiEndpoints
         api.MapGet("/health", Health);
         api.MapGet("/info", Info);
         api.MapGet("/paths", Paths);
+        api.MapGet("/paths/{**name}", PathByName);
         api.MapGet("/config", GetConfig);
         api.MapPut("/config", PutConfig);
         api.MapGet("/config/history", History);
@@ -76,15 +78,38 @@ internal static class ApiEndpoints
             ffmpeg.Codecs.Where(c => c.IsHardware).Select(c => c.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
     }
 
-    private static JsonHttpResult<PathListResponse> Paths(ConfigManager config)
+    private static JsonHttpResult<PathListResponse> Paths(ConfigManager config, PathManager paths)
     {
         var current = config.Current.Config;
-        var items = current.Paths.Select(p =>
+        var items = new List<PathDto>();
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in paths.Paths.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
-            var effective = current.EffectivePath(p);
-            return new PathDto(p.Name, p.IsRegex, effective.Source ?? PathSources.Publisher, effective.Record ?? false);
-        }).ToList();
+            items.Add(ToDto(path));
+            listed.Add(path.Name);
+        }
+
+        foreach (var configured in current.Paths.Where(p => !listed.Contains(p.Name)))
+        {
+            var effective = current.EffectivePath(configured);
+            items.Add(new PathDto(configured.Name, configured.IsRegex, effective.Source ?? PathSources.Publisher, effective.Record ?? false,
+                "idle", null, null, [], 0, 0, 0));
+        }
+
         return TypedResults.Json(new PathListResponse(items), ApiJsonContext.Default.PathListResponse);
+    }
+
+    private static IResult PathByName(string name, PathManager paths) =>
+        paths.Find(name) is { } path
+            ? TypedResults.Json(ToDto(path), ApiJsonContext.Default.PathDto)
+            : TypedResults.Json(new ErrorResponse($"path '{name}' is not active"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
+
+    private static PathDto ToDto(MediaPath path)
+    {
+        var source = path.Source;
+        var tracks = path.Tracks.Select(t => new TrackDto(t.Codec.Name(), t.ClockRate, t.Channels, t.Parameters.Width, t.Parameters.Height)).ToList();
+        return new PathDto(path.Name, false, path.Config.Source ?? PathSources.Publisher, path.Config.Record ?? false,
+            Lower(path.State.ToString()), source?.Kind, source?.Since, tracks, path.Readers.Count, path.BytesIn, path.FramesIn);
     }
 
     /// <summary>JSON by default; the YAML text of the running config with <c>?format=yaml</c> or <c>Accept: application/yaml</c>.</summary>

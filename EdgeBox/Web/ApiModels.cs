@@ -45,7 +45,21 @@ internal sealed record FfmpegDto(
 
 internal sealed record OnnxRuntimeDto(bool Available, string? Error, string Version, IReadOnlyList<string> ExecutionProviders);
 
-internal sealed record PathDto(string Name, bool Regex, string Source, bool Record);
+/// <summary>A path: configured (literal or regex) and/or active (has a source or readers).</summary>
+internal sealed record PathDto(
+    string Name,
+    bool Regex,
+    string Source,
+    bool Record,
+    string State,
+    string? SourceKind,
+    DateTimeOffset? ReadySince,
+    IReadOnlyList<TrackDto> Tracks,
+    int Readers,
+    long BytesIn,
+    long FramesIn);
+
+internal sealed record TrackDto(string Codec, int ClockRate, int Channels, int Width, int Height);
 
 internal sealed record PathListResponse(IReadOnlyList<PathDto> Items);
 
@@ -104,6 +118,7 @@ internal sealed record PathSettingsDto(
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(InfoResponse))]
 [JsonSerializable(typeof(PathListResponse))]
+[JsonSerializable(typeof(PathDto))]
 [JsonSerializable(typeof(ConfigErrorsResponse))]
 [JsonSerializable(typeof(ConfigUpdateResponse))]
 [JsonSerializable(typeof(ConfigHistoryResponse))]
