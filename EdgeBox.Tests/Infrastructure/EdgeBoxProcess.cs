@@ -37,6 +37,16 @@ internal sealed partial class EdgeBoxProcess : IAsyncDisposable
 
     public Uri? BaseAddress { get; private set; }
 
+    /// <summary>The RTSP listener's base URL (rtsp://127.0.0.1:PORT), once logged.</summary>
+    public Uri? RtspAddress
+    {
+        get
+        {
+            var match = RtspListeningPattern().Match(Output);
+            return match.Success ? new Uri(match.Groups[1].Value) : null;
+        }
+    }
+
     /// <summary>Environment every test server gets: loopback, free ports, nothing bound that tests don't use.</summary>
     public static Dictionary<string, string?> LoopbackEnvironment() => new()
     {
@@ -193,4 +203,7 @@ internal sealed partial class EdgeBoxProcess : IAsyncDisposable
 
     [GeneratedRegex(@"Listening for http on (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningPattern();
+
+    [GeneratedRegex(@"Listening for rtsp on (rtsp://127\.0\.0\.1:\d+)")]
+    private static partial Regex RtspListeningPattern();
 }

@@ -285,7 +285,7 @@ public sealed class AotServiceTests : IAsyncLifetime
     {
         var (process, api) = await StartAsync();
         (await _http.GetAsync(new Uri(api, "/api/v1/health"))).Dispose();
-        Assert.Equal(1, ListeningSockets(process.Pid));
+        Assert.Equal(2, ListeningSockets(process.Pid)); // HTTP and RTSP
 
         var clock = Stopwatch.StartNew();
         process.Signal(EdgeBoxProcess.SIGTERM);
@@ -300,6 +300,7 @@ public sealed class AotServiceTests : IAsyncLifetime
     {
         var environment = EdgeBoxProcess.LoopbackEnvironment();
         environment["EDGEBOX_HTTP_ENABLED"] = "false";
+        environment["EDGEBOX_RTSP_ENABLED"] = "false";
         await using var process = EdgeBoxProcess.Start(_binary, ["run", "--data", _dir.File("data")], environment);
         await process.WaitForOutputAsync("EdgeBox started", 30);
         Assert.DoesNotContain("Listening for http", process.Output, StringComparison.Ordinal);

@@ -45,6 +45,13 @@ internal static partial class ServiceHost
             return 1;
         }
 
+        var rtspListener = new ListenerConfig { Enabled = config.Rtsp.Enabled, Address = config.Rtsp.Address };
+        if (ResolveListenAddresses(rtspListener) is not { } rtspEndpoints)
+        {
+            await stderr.WriteLineAsync($"edgebox: rtsp.address '{config.Rtsp.Address}': the host name does not resolve to an address").ConfigureAwait(false);
+            return 1;
+        }
+
         var time = TimeProvider.System;
         var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(config.Log.Level));
         using var serilog = LoggingSetup.Create(config.Log, data, level);
@@ -54,7 +61,7 @@ internal static partial class ServiceHost
         builder.Services.AddSerilog(serilog, dispose: false);
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
-        ConfigureHttp(builder, config.Http, httpEndpoints);
+        var listeners = ConfigureKestrel(builder, httpEndpoints, rtspEndpoints);
 
         using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog);
         var startupLog = loggerFactory.CreateLogger("EdgeBox.Hosting.ServiceHost");
@@ -117,10 +124,11 @@ internal static partial class ServiceHost
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            foreach (string address in addresses)
+            // Kestrel updates each ListenOptions with the port it bound (port 0 = a free one).
+            foreach (var (protocol, options) in listeners)
             {
-                Log.Listening(startupLog, "http", address);
+                string scheme = protocol == "http" ? "http" : "rtsp";
+                Log.Listening(startupLog, protocol, $"{scheme}://{options.IPEndPoint}");
             }
 
             Log.Started(startupLog);
@@ -261,21 +269,38 @@ internal static partial class ServiceHost
         }
     }
 
-    private static void ConfigureHttp(WebApplicationBuilder builder, ListenerConfig http, IReadOnlyList<IPEndPoint> endpoints)
+    /// <summary>
+    /// Kestrel hosts the HTTP listener and the RTSP listener (a connection handler). Returns the listen
+    /// options so the bound addresses can be logged after start. With neither enabled nothing binds.
+    /// </summary>
+    private static List<(string Protocol, Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions Options)> ConfigureKestrel(
+        WebApplicationBuilder builder, IReadOnlyList<IPEndPoint> http, IReadOnlyList<IPEndPoint> rtsp)
     {
-        if (!http.Enabled)
+        var listeners = new List<(string, Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions)>();
+        builder.Services.AddSingleton<Protocols.Rtsp.RtspConnectionHandler>();
+        if (http.Count == 0 && rtsp.Count == 0)
         {
             builder.Services.AddSingleton<IServer, DisabledServer>();
-            return;
+            return listeners;
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            foreach (var endpoint in endpoints)
+            foreach (var endpoint in http)
             {
-                kestrel.Listen(endpoint);
+                kestrel.Listen(endpoint, options => listeners.Add(("http", options)));
+            }
+
+            foreach (var endpoint in rtsp)
+            {
+                kestrel.Listen(endpoint, options =>
+                {
+                    options.UseConnectionHandler<Protocols.Rtsp.RtspConnectionHandler>();
+                    listeners.Add(("rtsp", options));
+                });
             }
         });
+        return listeners;
     }
 }

@@ -34,6 +34,19 @@ internal static class EventIds
     public const int ReaderDropped = 600;
     public const int PathRemoved = 601;
 
+    public const int RtspOpened = 700;
+    public const int RtspClosed = 701;
+    public const int RtspPublishing = 702;
+    public const int RtspReading = 703;
+    public const int RtspPublishRefused = 704;
+    public const int RtspNoSuchPath = 705;
+    public const int RtspNotReady = 706;
+    public const int RtspBadSdp = 707;
+    public const int RtspTrackSkipped = 708;
+    public const int RtspBadRtp = 709;
+    public const int RtspAuthFailed = 710;
+    public const int RtspListening = 711;
+
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;
 }

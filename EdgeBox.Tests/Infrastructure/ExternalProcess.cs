@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace EdgeBox.Tests.Infrastructure;
+
+/// <summary>A third-party program (ffmpeg, ffprobe, gst-launch) run by a test: bounded in time, killed at dispose.</summary>
+internal sealed class ExternalProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly Lock _gate = new();
+
+    private ExternalProcess(Process process) => _process = process;
+
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    public string StandardError
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public static ExternalProcess Start(string file, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = info };
+        var wrapper = new ExternalProcess(process);
+        process.OutputDataReceived += (_, e) => wrapper.Append(wrapper._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => wrapper.Append(wrapper._stderr, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return wrapper;
+    }
+
+    /// <summary>Runs to completion within <paramref name="timeout"/>; a process still running then is killed and the test fails.</summary>
+    public static async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(TimeSpan timeout, string file, params string[] arguments)
+    {
+        await using var process = Start(file, arguments);
+        if (!await process.WaitForExitAsync(timeout))
+        {
+            throw new TimeoutException($"{file} did not finish within {timeout.TotalSeconds} s:\n{process.StandardError}");
+        }
+
+        return (process.ExitCode, process.StandardOutput, process.StandardError);
+    }
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            _process.WaitForExit(); // drain the output events
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await WaitForExitAsync(TimeSpan.FromSeconds(5));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(StringBuilder target, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            target.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net.Http;
+using System.Text.Json;
+using EdgeBox.Tests.Infrastructure;
+
+namespace EdgeBox.Tests.Interop;
+
+/// <summary>RTSP publish and read with real ffmpeg/ffprobe (and GStreamer) against the AOT binary, on loopback.</summary>
+public sealed class RtspFfmpegTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _dir = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly List<IAsyncDisposable> _processes = [];
+    private EdgeBoxProcess _server = null!;
+    private Uri _api = null!;
+    private Uri _rtsp = null!;
+
+    public async Task InitializeAsync()
+    {
+        string binary = await AotBinary.PathAsync();
+        _server = EdgeBoxProcess.Start(binary, ["run", "--data", _dir.File("data")], EdgeBoxProcess.LoopbackEnvironment());
+        _processes.Add(_server);
+        _api = await _server.WaitForHttpAsync();
+        _rtsp = _server.RtspAddress ?? throw new InvalidOperationException("no RTSP listener logged:\n" + _server.Output);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            await process.DisposeAsync();
+        }
+
+        _http.Dispose();
+        _dir.Dispose();
+    }
+
+    private ExternalProcess PublishWithFfmpeg(string path, string transport, string videoCodec = "libx264", string audio = "aac", int seconds = 30)
+    {
+        var publisher = ExternalProcess.Start("ffmpeg",
+            "-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+            "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000",
+            "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-c:v", videoCodec, "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p",
+            "-c:a", audio, "-b:a", "64k",
+            "-f", "rtsp", "-rtsp_transport", transport, $"{_rtsp}{path}");
+        _processes.Add(publisher);
+        return publisher;
+    }
+
+    private async Task WaitReadyAsync(string path, ExternalProcess publisher)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            using var response = await _http.GetAsync(new Uri(_api, $"/api/v1/paths/{path}"));
+            if (response.IsSuccessStatusCode)
+            {
+                var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                if (json.GetProperty("state").GetString() == "ready" && json.GetProperty("framesIn").GetInt64() > 30)
+                {
+                    return;
+                }
+            }
+
+            Assert.False(publisher.HasExited, "the publisher exited: " + publisher.StandardError + "\n" + _server.Output);
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"path {path} did not become ready:\n{publisher.StandardError}\n{_server.Output}");
+    }
+
+    private async Task<JsonElement> ProbeAsync(string path, string transport)
+    {
+        var (code, stdout, stderr) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-rtsp_transport", transport,
+            "-show_entries", "stream=codec_name,width,height,sample_rate", "-of", "json", $"{_rtsp}{path}");
+        Assert.True(code == 0, stderr + "\n" + _server.Output);
+        return JsonDocument.Parse(stdout).RootElement.GetProperty("streams");
+    }
+
+    [Fact]
+    public async Task Ffmpeg_publishes_h264_and_aac_over_tcp_and_ffprobe_and_ffmpeg_read_it_back()
+    {
+        var publisher = PublishWithFfmpeg("live/tcp", "tcp");
+        await WaitReadyAsync("live/tcp", publisher);
+
+        var streams = (await ProbeAsync("live/tcp", "tcp")).EnumerateArray().ToList();
+        var video = streams.Single(s => s.GetProperty("codec_name").GetString() == "h264");
+        Assert.Equal(640, video.GetProperty("width").GetInt32());
+        Assert.Equal(360, video.GetProperty("height").GetInt32());
+        var audio = streams.Single(s => s.GetProperty("codec_name").GetString() == "aac");
+        Assert.Equal("48000", audio.GetProperty("sample_rate").GetString());
+
+        // A late reader decodes cleanly from its first frame: no "non-existing PPS", no errors at all.
+        var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error",
+            "-rtsp_transport", "tcp", "-i", $"{_rtsp}live/tcp", "-t", "3", "-f", "null", "-");
+        Assert.Equal(0, code);
+        Assert.Equal("", errors.Trim());
+    }
+
+    [Fact]
+    public async Task Ffmpeg_copy_keeps_duration_and_codecs()
+    {
+        var publisher = PublishWithFfmpeg("live/copy", "tcp");
+        await WaitReadyAsync("live/copy", publisher);
+
+        string output = _dir.File("copy.mkv");
+        var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error",
+            "-rtsp_transport", "tcp", "-i", $"{_rtsp}live/copy", "-t", "4", "-c", "copy", output);
+        Assert.True(code == 0, errors);
+
+        var (_, probe, _) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name", "-of", "json", output);
+        var json = JsonDocument.Parse(probe).RootElement;
+        double duration = double.Parse(json.GetProperty("format").GetProperty("duration").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(duration, 3.8, 4.2);
+        Assert.Equal(["aac", "h264"], json.GetProperty("streams").EnumerateArray().Select(s => s.GetProperty("codec_name").GetString()).Order());
+    }
+
+    [Fact]
+    public async Task Reader_asking_for_udp_first_falls_back_to_tcp()
+    {
+        var publisher = PublishWithFfmpeg("live/fallback", "tcp");
+        await WaitReadyAsync("live/fallback", publisher);
+
+        // ffprobe's default tries UDP, gets 461 Unsupported Transport, and retries over TCP.
+        var (code, stdout, stderr) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error",
+            "-show_entries", "stream=codec_name", "-of", "json", $"{_rtsp}live/fallback");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("h264", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Second_publisher_is_refused_and_the_first_keeps_publishing()
+    {
+        var first = PublishWithFfmpeg("live/busy", "tcp");
+        await WaitReadyAsync("live/busy", first);
+
+        var second = PublishWithFfmpeg("live/busy", "tcp", seconds: 5);
+        Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.False(first.HasExited);
+        await WaitReadyAsync("live/busy", first);
+    }
+
+    [Fact]
+    public async Task Unconfigured_path_is_refused_with_404()
+    {
+        var publisher = PublishWithFfmpeg("not-configured", "tcp", seconds: 3);
+        Assert.True(await publisher.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.NotEqual(0, publisher.ExitCode);
+        Assert.Contains("404", publisher.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gstreamer_rtspclientsink_publishes_with_upper_case_record_mode_and_rtspsrc_reads()
+    {
+        var publisher = ExternalProcess.Start("gst-launch-1.0", "-q",
+            "videotestsrc", "is-live=true", "num-buffers=750", "!", "video/x-raw,width=320,height=240,framerate=25/1",
+            "!", "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=25",
+            "!", "video/x-h264,profile=baseline", "!", "rtspclientsink", "protocols=tcp", $"location={_rtsp}live/gst");
+        _processes.Add(publisher);
+        await WaitReadyAsync("live/gst", publisher);
+
+        var (code, stdout, stderr) = await ExternalProcess.RunAsync(Bound, "gst-discoverer-1.0", "-t", "20", $"{_rtsp}live/gst");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("H.264", stdout, StringComparison.Ordinal);
+        Assert.Contains("Width: 320", stdout, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,274 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using EdgeBox.Media;
+using EdgeBox.Protocols.Rtp;
+
+namespace EdgeBox.Protocols.Rtsp;
+
+/// <summary>Reading: DESCRIBE (SDP out), SETUP, PLAY, then RTP out over interleaved channels.</summary>
+internal sealed partial class RtspSession
+{
+    private IRtpPacketizer?[] _packetizers = [];
+    private byte[] _outputChannels = [];
+    private IReadOnlyList<MediaTrack> _playTracks = [];
+    private PathReader? _reader;
+    private Task? _playLoop;
+    private bool _startPlaying;
+
+    private RtspResponse Describe(RtspRequest request)
+    {
+        if (!RtspUrl.TryGetPath(request.Uri, false, out string name))
+        {
+            return new RtspResponse(RtspStatusCodes.BadRequest, request.CSeq);
+        }
+
+        var path = _paths.Find(name);
+        var config = path?.Config ?? _paths.Resolve(name);
+        if (config is null)
+        {
+            return new RtspResponse(RtspStatusCodes.NotFound, request.CSeq);
+        }
+
+        if (Authenticate(request, config.ReadUser, config.ReadPass, "DESCRIBE") is { } challenge)
+        {
+            return challenge;
+        }
+
+        if (path is null || path.State != PathState.Ready)
+        {
+            Log.NotReady(_logger, _id, name);
+            return new RtspResponse(RtspStatusCodes.NotFound, request.CSeq, "No one is publishing to this path");
+        }
+
+        var sdp = SdpBuilder.Build("EdgeBox", (ulong)_time.GetUtcNow().ToUnixTimeSeconds(), path.Tracks.Select(RtspTracks.ToSdpTrack).ToList());
+        var response = new RtspResponse(RtspStatusCodes.Ok, request.CSeq) { Body = sdp.ToUtf8Bytes() };
+        response.Headers.Set("Content-Type", "application/sdp");
+        response.Headers.Set("Content-Base", request.Uri.TrimEnd('/') + "/");
+        return response;
+    }
+
+    private RtspResponse Setup(RtspRequest request)
+    {
+        var transports = RtspTransport.ParseList(request.Headers["Transport"]);
+        if (transports.Count == 0)
+        {
+            return new RtspResponse(RtspStatusCodes.BadRequest, request.CSeq);
+        }
+
+        // Take the first alternative we can serve: RTP over the RTSP connection (interleaved).
+        var transport = transports.FirstOrDefault(t => t.IsTcp && t.Interleaved is not null);
+        if (transport is null)
+        {
+            return new RtspResponse(RtspStatusCodes.UnsupportedTransport, request.CSeq);
+        }
+
+        if (_state == SessionState.PreRecord || transport.Mode == RtspTransportMode.Record)
+        {
+            return _state == SessionState.PreRecord
+                ? SetupRecord(request, transport)
+                : new RtspResponse(RtspStatusCodes.MethodNotValidInThisState, request.CSeq);
+        }
+
+        return SetupPlay(request, transport);
+    }
+
+    private RtspResponse SetupPlay(RtspRequest request, RtspTransport transport)
+    {
+        if (_state is not (SessionState.Initial or SessionState.PrePlay) || !RtspUrl.TryGetPath(request.Uri, true, out string name))
+        {
+            return new RtspResponse(RtspStatusCodes.MethodNotValidInThisState, request.CSeq);
+        }
+
+        if (_path is null)
+        {
+            var path = _paths.Find(name);
+            var config = path?.Config ?? _paths.Resolve(name);
+            if (config is null)
+            {
+                return new RtspResponse(RtspStatusCodes.NotFound, request.CSeq);
+            }
+
+            if (Authenticate(request, config.ReadUser, config.ReadPass, "SETUP") is { } challenge)
+            {
+                return challenge;
+            }
+
+            if (path is null || path.State != PathState.Ready)
+            {
+                return new RtspResponse(RtspStatusCodes.NotFound, request.CSeq);
+            }
+
+            _path = path;
+            _playTracks = path.Tracks;
+            _packetizers = new IRtpPacketizer?[_playTracks.Count];
+            _outputChannels = new byte[_playTracks.Count];
+        }
+        else if (!string.Equals(_path.Name, name, StringComparison.Ordinal))
+        {
+            return new RtspResponse(RtspStatusCodes.AggregateOperationNotAllowed, request.CSeq);
+        }
+
+        int index = RtspTracks.IndexFromControl(request.Uri, []);
+        if ((uint)index >= (uint)_playTracks.Count)
+        {
+            return new RtspResponse(RtspStatusCodes.NotFound, request.CSeq);
+        }
+
+        var track = _playTracks[index];
+        _packetizers[index]?.Dispose();
+        _packetizers[index] = RtpPacketizers.Create(track.Codec, RtspTracks.PayloadType(track),
+            (uint)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue), (ushort)System.Security.Cryptography.RandomNumberGenerator.GetInt32(ushort.MaxValue));
+        _outputChannels[index] = (byte)transport.Interleaved!.Value.First;
+        _state = SessionState.PrePlay;
+        var response = WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
+        response.Headers.Set("Transport", transport.ToString());
+        return response;
+    }
+
+    private RtspResponse Play(RtspRequest request)
+    {
+        if (_state == SessionState.Recording)
+        {
+            return WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq)); // some publishers send PLAY as keep-alive
+        }
+
+        if (_state != SessionState.PrePlay || _path is null || _packetizers.All(p => p is null))
+        {
+            return new RtspResponse(RtspStatusCodes.MethodNotValidInThisState, request.CSeq);
+        }
+
+        _reader = _path.TryAddReader("rtsp", _path.Config.MaxReaders ?? 0);
+        if (_reader is null)
+        {
+            return new RtspResponse(RtspStatusCodes.ServiceUnavailable, request.CSeq, "Too many readers");
+        }
+
+        _state = SessionState.Playing;
+        _startPlaying = true;
+        var response = WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
+        response.Headers.Set("Range", "npt=0.000-");
+        string baseUrl = request.Uri.TrimEnd('/');
+        response.Headers.Set("RTP-Info", RtpInfoHeader.Format(
+            _packetizers.Select((p, i) => (p, i)).Where(x => x.p is not null).Select(x => new RtpInfoEntry($"{baseUrl}/trackID={x.i}", x.p!.SequenceNumber))));
+        Log.Reading(_logger, _id, _path.Name);
+        return response;
+    }
+
+    private RtspResponse Pause(RtspRequest request)
+    {
+        if (_state == SessionState.Playing)
+        {
+            _ = StopPlayingAsync();
+            _state = SessionState.PrePlay;
+        }
+
+        return WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
+    }
+
+    /// <summary>Starts the send loop after the PLAY response went out, so no RTP precedes it.</summary>
+    private void StartPlayingIfRequested()
+    {
+        if (_startPlaying && _reader is not null)
+        {
+            _startPlaying = false;
+            var reader = _reader;
+            _playLoop = Task.Run(() => PlayLoopAsync(reader));
+        }
+    }
+
+    private async Task PlayLoopAsync(PathReader reader)
+    {
+        var output = _connection.Transport.Output;
+        var sink = new InterleavedSink(output);
+        string reason = "reader left";
+        try
+        {
+            while (await reader.Units.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
+            {
+                await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
+                try
+                {
+                    // Batch what is queued into one flush: fewer syscalls under load.
+                    int batch = 0;
+                    while (batch++ < 64 && reader.Units.TryRead(out var unit))
+                    {
+                        try
+                        {
+                            if (_packetizers[unit.TrackIndex] is { } packetizer)
+                            {
+                                sink.Channel = _outputChannels[unit.TrackIndex];
+                                packetizer.Packetize((uint)unit.Pts, unit.Payload, sink);
+                            }
+                        }
+                        finally
+                        {
+                            unit.Release();
+                        }
+                    }
+
+                    var flush = await output.FlushAsync(_closing.Token).ConfigureAwait(false);
+                    if (flush.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
+            }
+
+            if (reader.Closed.IsCompleted)
+            {
+                reason = (await reader.Closed.ConfigureAwait(false)).ToString();
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            reason = ex.GetType().Name;
+        }
+
+        if (!_closing.IsCancellationRequested && reader.Closed.IsCompleted)
+        {
+            End("reader closed: " + reason);
+        }
+    }
+
+    private async Task StopPlayingAsync()
+    {
+        var reader = _reader;
+        _reader = null;
+        reader?.Dispose();
+        if (_playLoop is { } loop)
+        {
+            _playLoop = null;
+            try
+            {
+                await loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped.
+            }
+        }
+
+    }
+
+    private void DisposePacketizers()
+    {
+        foreach (var packetizer in _packetizers)
+        {
+            packetizer?.Dispose();
+        }
+
+        _packetizers = [];
+    }
+
+    /// <summary>Writes each RTP packet as an interleaved frame into the connection's pipe (flushed per batch).</summary>
+    private sealed class InterleavedSink(PipeWriter output) : IRtpPacketSink
+    {
+        public byte Channel { get; set; }
+
+        public void OnRtpPacket(ReadOnlySpan<byte> packet) => RtspWriter.WriteInterleaved(output, Channel, packet);
+    }
+}

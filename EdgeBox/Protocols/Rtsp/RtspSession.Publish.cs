@@ -1,0 +1,193 @@
+using System.Buffers;
+using EdgeBox.Media;
+using EdgeBox.Protocols.Rtp;
+
+namespace EdgeBox.Protocols.Rtsp;
+
+/// <summary>Publishing: ANNOUNCE (SDP in), SETUP with mode=record, RECORD, then RTP over interleaved channels.</summary>
+internal sealed partial class RtspSession
+{
+    private List<MediaTrack>? _announcedTracks;
+    private List<string>? _announcedControls;
+    private PathSource? _source;
+    private TrackInput?[] _inputs = [];
+
+    /// <summary>Interleaved RTP channel → track index (RTCP channels map to -1 - index).</summary>
+    private readonly Dictionary<byte, int> _channels = [];
+
+    private RtspResponse Announce(RtspRequest request)
+    {
+        if (_state != SessionState.Initial || !RtspUrl.TryGetPath(request.Uri, false, out string name))
+        {
+            return new RtspResponse(RtspStatusCodes.BadRequest, request.CSeq);
+        }
+
+        var path = _paths.GetOrCreate(name);
+        if (path is null)
+        {
+            Log.NoSuchPath(_logger, _id, name);
+            return new RtspResponse(RtspStatusCodes.NotFound, request.CSeq);
+        }
+
+        if (Authenticate(request, path.Config.PublishUser, path.Config.PublishPass, "ANNOUNCE") is { } challenge)
+        {
+            return challenge;
+        }
+
+        if (!SessionDescription.TryParse(request.Body.Span, out var sdp, out var error))
+        {
+            Log.BadSdp(_logger, _id, error.ToString());
+            return new RtspResponse(RtspStatusCodes.BadRequest, request.CSeq);
+        }
+
+        var tracks = new List<MediaTrack>();
+        var controls = new List<string>();
+        string baseUrl = request.Uri.TrimEnd('/') + "/";
+        foreach (var sdpTrack in sdp.GetTracks())
+        {
+            if (RtspTracks.ToMediaTrack(tracks.Count, sdpTrack) is { } track)
+            {
+                tracks.Add(track);
+                controls.Add(sdpTrack.ResolveControl(baseUrl));
+            }
+            else
+            {
+                Log.TrackSkipped(_logger, _id, sdpTrack.Encoding, sdpTrack.MediaType);
+            }
+        }
+
+        if (tracks.Count == 0)
+        {
+            return new RtspResponse(RtspStatusCodes.UnsupportedMediaType, request.CSeq);
+        }
+
+        _path = path;
+        _announcedTracks = tracks;
+        _announcedControls = controls;
+        _inputs = new TrackInput?[tracks.Count];
+        _state = SessionState.PreRecord;
+        return WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
+    }
+
+    private RtspResponse SetupRecord(RtspRequest request, RtspTransport transport)
+    {
+        int index = RtspTracks.IndexFromControl(request.Uri, _announcedControls!);
+        if ((uint)index >= (uint)_announcedTracks!.Count || _inputs[index] is not null)
+        {
+            return new RtspResponse(RtspStatusCodes.BadRequest, request.CSeq);
+        }
+
+        if (!transport.IsTcp || transport.Interleaved is not { } channels)
+        {
+            return new RtspResponse(RtspStatusCodes.UnsupportedTransport, request.CSeq);
+        }
+
+        var track = _announcedTracks[index];
+        var depacketizer = RtpDepacketizers.Create(track.Codec);
+        if (depacketizer is null)
+        {
+            return new RtspResponse(RtspStatusCodes.UnsupportedMediaType, request.CSeq);
+        }
+
+        _inputs[index] = new TrackInput(this, track, depacketizer);
+        _channels[(byte)channels.First] = index;
+        _channels[(byte)channels.Rtcp] = -1 - index;
+        var response = WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
+        response.Headers.Set("Transport", transport.ToString());
+        return response;
+    }
+
+    private RtspResponse Record(RtspRequest request)
+    {
+        if (_state != SessionState.PreRecord || _path is null || _inputs.Any(i => i is null))
+        {
+            return new RtspResponse(RtspStatusCodes.MethodNotValidInThisState, request.CSeq);
+        }
+
+        var refusal = _path.TryPublish(_id, "rtsp publisher", _announcedTracks!, _path.Config.OverridePublisher ?? false, out var source);
+        if (refusal != PublishRefusal.None)
+        {
+            Log.PublishRefused(_logger, _id, _path.Name, refusal.ToString());
+            return new RtspResponse(RtspStatusCodes.BadRequest, request.CSeq, "Someone is already publishing to this path");
+        }
+
+        _source = source;
+        source!.Replaced.Register(() => End("another publisher took over the path"));
+        _state = SessionState.Recording;
+        Log.Publishing(_logger, _id, _path.Name, string.Join(", ", _announcedTracks!.Select(t => t.Codec.Name())));
+        return WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
+    }
+
+    private void OnInterleaved(byte channel, ReadOnlySequence<byte> payload)
+    {
+        if (_state != SessionState.Recording || !_channels.TryGetValue(channel, out int index) || index < 0)
+        {
+            return; // RTCP from players and publishers, or frames before RECORD: ignored
+        }
+
+        var input = _inputs[index]!;
+        if (payload.IsSingleSegment)
+        {
+            input.Push(payload.FirstSpan);
+            return;
+        }
+
+        byte[] copy = ArrayPool<byte>.Shared.Rent((int)payload.Length);
+        payload.CopyTo(copy);
+        input.Push(copy.AsSpan(0, (int)payload.Length));
+        ArrayPool<byte>.Shared.Return(copy);
+    }
+
+    private void ReleasePublisher()
+    {
+        _source?.Dispose();
+        _source = null;
+        foreach (var input in _inputs)
+        {
+            input?.Dispose();
+        }
+    }
+
+    /// <summary>One announced track: RTP in, access units out to the path, timestamps unwrapped.</summary>
+    private sealed class TrackInput(RtspSession session, MediaTrack track, IRtpDepacketizer depacketizer) : IAccessUnitSink, IDisposable
+    {
+        private long _lastPts;
+        private uint _lastTimestamp;
+        private bool _started;
+
+        public void Push(ReadOnlySpan<byte> packet)
+        {
+            if (!RtpHeader.TryParse(packet, out var header, out int offset, out int length))
+            {
+                Log.BadRtp(session._logger, session._id, track.Index);
+                return;
+            }
+
+            depacketizer.Push(header, packet.Slice(offset, length), this);
+        }
+
+        public void OnAccessUnit(uint rtpTimestamp, bool keyframe, ReadOnlySpan<byte> payload)
+        {
+            // RTP timestamps wrap at 2^32; the path wants one growing clock.
+            if (!_started)
+            {
+                _started = true;
+                _lastPts = rtpTimestamp;
+            }
+            else
+            {
+                _lastPts += (int)(rtpTimestamp - _lastTimestamp);
+            }
+
+            _lastTimestamp = rtpTimestamp;
+            var buffer = session._pool.Rent(payload);
+            session._source?.Write(new AccessUnit(track.Index, _lastPts, keyframe, buffer, session._time.GetTimestamp()));
+            if (session._source is null)
+            {
+                buffer.Release();
+            }
+        }
+
+        public void Dispose() => depacketizer.Dispose();
+    }
+}

@@ -1,0 +1,244 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using EdgeBox.Configuration;
+using EdgeBox.Media;
+using Microsoft.AspNetCore.Connections;
+
+namespace EdgeBox.Protocols.Rtsp;
+
+/// <summary>
+/// One RTSP connection (RFC 2326): reads requests and interleaved frames from the connection's pipe,
+/// answers them, and either publishes to a path (ANNOUNCE, SETUP, RECORD, then RTP in) or reads one
+/// (DESCRIBE, SETUP, PLAY, then RTP out). Bad input ends this session only. Split by concern:
+/// <c>RtspSession.Publish.cs</c>, <c>RtspSession.Play.cs</c>, <c>RtspSession.Auth.cs</c>, <c>RtspSession.Log.cs</c>.
+/// </summary>
+internal sealed partial class RtspSession : IAsyncDisposable
+{
+    private static readonly string[] Methods =
+        ["OPTIONS", "DESCRIBE", "ANNOUNCE", "SETUP", "PLAY", "RECORD", "PAUSE", "TEARDOWN", "GET_PARAMETER", "SET_PARAMETER"];
+
+    private readonly ConnectionContext _connection;
+    private readonly PathManager _paths;
+    private readonly MediaBufferPool _pool;
+    private readonly TimeProvider _time;
+    private readonly RtspConfig _settings;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _closing = new();
+    private readonly string _id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+    private MediaPath? _path;
+    private bool _ended;
+
+    public RtspSession(ConnectionContext connection, PathManager paths, MediaBufferPool pool, TimeProvider time, RtspConfig settings, ILogger logger)
+    {
+        _connection = connection;
+        _paths = paths;
+        _pool = pool;
+        _time = time;
+        _settings = settings;
+        _logger = logger;
+        _nonce = RtspDigestChallenge.CreateNonce();
+    }
+
+    private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
+
+    public async Task RunAsync(bool refuse)
+    {
+        Log.Opened(_logger, _id, Remote);
+        var input = _connection.Transport.Input;
+        string reason = "closed by the client";
+        try
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, _connection.ConnectionClosed);
+            while (!_ended)
+            {
+                var result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                try
+                {
+                    while (!_ended && TryHandleOne(ref buffer, refuse, out var request))
+                    {
+                        if (request is not null)
+                        {
+                            await HandleAsync(request, refuse).ConfigureAwait(false);
+                        }
+                    }
+
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+            }
+
+            reason = _ended ? _endReason : reason;
+        }
+        catch (OperationCanceledException)
+        {
+            reason = _closing.IsCancellationRequested ? _endReason : "connection closed";
+        }
+        catch (RtspProtocolException ex)
+        {
+            reason = ex.Message;
+            await TryRespondAsync(new RtspResponse(ex.StatusCode, ex.CSeq)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException)
+        {
+            reason = ex.Message;
+        }
+
+        Log.Closed(_logger, _id, Remote, reason);
+    }
+
+    private string _endReason = "closed";
+
+    /// <summary>Ends the session from any thread (publisher replaced, reader dropped, TEARDOWN).</summary>
+    private void End(string reason)
+    {
+        _endReason = reason;
+        _ended = true;
+        _closing.Cancel();
+    }
+
+    /// <summary>Parses one message or interleaved frame; false when more bytes are needed. Interleaved frames are handled here.</summary>
+    private bool TryHandleOne(ref ReadOnlySequence<byte> buffer, bool refuse, out RtspRequest? request)
+    {
+        request = null;
+        switch (RtspParser.Classify(ref buffer))
+        {
+            case RtspInputKind.NeedMoreData:
+                return false;
+            case RtspInputKind.InterleavedFrame:
+                if (!RtspParser.TryParseInterleaved(ref buffer, out byte channel, out var payload))
+                {
+                    return false;
+                }
+
+                OnInterleaved(channel, payload);
+                return true;
+            default:
+                if (RtspParser.TryParseRequest(ref buffer, RtspLimits.Default, out request, out var error))
+                {
+                    return true;
+                }
+
+                if (error != RtspParseError.None)
+                {
+                    throw new RtspProtocolException(error.ToStatusCode(), null, "malformed request: " + error);
+                }
+
+                return false;
+        }
+    }
+
+    private async Task HandleAsync(RtspRequest request, bool refuse)
+    {
+        if (refuse)
+        {
+            await RespondAsync(new RtspResponse(RtspStatusCodes.ServiceUnavailable, request.CSeq)).ConfigureAwait(false);
+            End($"refused: more than {_settings.MaxSessions} sessions");
+            return;
+        }
+
+        var response = request.Method switch
+        {
+            "OPTIONS" => Options(request),
+            "DESCRIBE" => Describe(request),
+            "ANNOUNCE" => Announce(request),
+            "SETUP" => Setup(request),
+            "PLAY" => Play(request),
+            "RECORD" => Record(request),
+            "PAUSE" => Pause(request),
+            "TEARDOWN" => Teardown(request),
+            "GET_PARAMETER" or "SET_PARAMETER" => WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq)),
+            _ => new RtspResponse(RtspStatusCodes.NotImplemented, request.CSeq),
+        };
+        await RespondAsync(response).ConfigureAwait(false);
+        StartPlayingIfRequested();
+    }
+
+    private RtspResponse Options(RtspRequest request)
+    {
+        var response = new RtspResponse(RtspStatusCodes.Ok, request.CSeq);
+        response.Headers.Set("Public", RtspPublicHeader.Format(Methods));
+        return response;
+    }
+
+    private RtspResponse Teardown(RtspRequest request)
+    {
+        End("TEARDOWN");
+        return new RtspResponse(RtspStatusCodes.Ok, request.CSeq);
+    }
+
+    private RtspResponse WithSession(RtspResponse response) =>
+        _state == SessionState.Initial ? response : response.WithSession(_id, (int)_settings.SessionTimeout.TotalSeconds);
+
+    private async Task RespondAsync(RtspResponse response)
+    {
+        response.Headers.Set("Server", "EdgeBox");
+        await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
+        try
+        {
+            RtspWriter.WriteResponse(_connection.Transport.Output, response);
+            await _connection.Transport.Output.FlushAsync(_closing.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task TryRespondAsync(RtspResponse response)
+    {
+        try
+        {
+            RtspWriter.WriteResponse(_connection.Transport.Output, response);
+            await _connection.Transport.Output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or ConnectionResetException)
+        {
+            // The peer is gone; nothing to tell it.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _closing.Cancel();
+        await StopPlayingAsync().ConfigureAwait(false);
+        DisposePacketizers();
+        ReleasePublisher();
+        if (_path is not null)
+        {
+            _paths.ReleaseIfUnused(_path);
+        }
+
+        _writeLock.Dispose();
+        _closing.Dispose();
+    }
+
+    private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
+
+    private enum SessionState
+    {
+        Initial,
+        PrePlay,
+        Playing,
+        PreRecord,
+        Recording,
+    }
+
+    private SessionState _state = SessionState.Initial;
+}
+
+/// <summary>A request that ends the session with an error status.</summary>
+internal sealed class RtspProtocolException(int statusCode, int? cseq, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+
+    public int? CSeq { get; } = cseq;
+}
