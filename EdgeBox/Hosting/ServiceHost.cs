@@ -5,7 +5,7 @@ using EdgeBox.Media;
 using EdgeBox.Storage;
 using EdgeBox.Web;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Connections;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using Serilog;
@@ -127,8 +127,8 @@ internal static partial class ServiceHost
             // Kestrel updates each ListenOptions with the port it bound (port 0 = a free one).
             foreach (var (protocol, options) in listeners)
             {
-                string scheme = protocol == "http" ? "http" : "rtsp";
-                Log.Listening(startupLog, protocol, $"{scheme}://{options.IPEndPoint}");
+                string url = (protocol == "http" ? "http://" : "rtsp://") + options.IPEndPoint;
+                Log.Listening(startupLog, protocol, url);
             }
 
             Log.Started(startupLog);

@@ -114,7 +114,8 @@ internal sealed partial class RtspSession
         _source = source;
         source!.Replaced.Register(() => End("another publisher took over the path"));
         _state = SessionState.Recording;
-        Log.Publishing(_logger, _id, _path.Name, string.Join(", ", _announcedTracks!.Select(t => t.Codec.Name())));
+        string codecs = string.Join(", ", _announcedTracks!.Select(t => t.Codec.Name()));
+        Log.Publishing(_logger, _id, _path.Name, codecs);
         return WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
     }
 

@@ -162,7 +162,7 @@ internal sealed partial class RtspSession : IAsyncDisposable
         StartPlayingIfRequested();
     }
 
-    private RtspResponse Options(RtspRequest request)
+    private static RtspResponse Options(RtspRequest request)
     {
         var response = new RtspResponse(RtspStatusCodes.Ok, request.CSeq);
         response.Headers.Set("Public", RtspPublicHeader.Format(Methods));

@@ -151,17 +151,25 @@ function renderInfo(info) {
 
 function renderPaths(paths) {
   const items = Array.isArray(paths.items) ? paths.items : [];
-  $("paths-count").textContent = `${items.length} configured`;
+  const ready = items.filter((p) => p.state === "ready").length;
+  $("paths-count").textContent = `${items.length} paths, ${ready} live`;
   $("paths-rows").replaceChildren(...(items.length
     ? items.map((p) => {
         const tr = el("tr");
         const name = el("td");
         name.append(el("code", null, p.name));
-        tr.append(name, el("td", null, p.regex ? "regex" : "exact"),
-          el("td", null, p.source || "–"), el("td", null, p.record ? "yes" : "no"));
+        const state = el("td");
+        const badge = el("span", "badge", p.state || "idle");
+        badge.classList.add(p.state === "ready" ? "ok" : "unknown");
+        state.append(badge);
+        const tracks = Array.isArray(p.tracks) && p.tracks.length
+          ? p.tracks.map((t) => (t.width ? `${t.codec} ${t.width}×${t.height}` : t.codec)).join(", ")
+          : "–";
+        tr.append(name, state, el("td", null, p.regex ? "regex" : "exact"), el("td", null, p.source || "–"),
+          el("td", null, tracks), el("td", null, String(p.readers ?? 0)), el("td", null, p.record ? "yes" : "no"));
         return tr;
       })
-    : [emptyRow(4, "No paths configured")]));
+    : [emptyRow(7, "No paths configured")]));
 }
 
 function showErrors(errors) {
@@ -187,7 +195,7 @@ const SOURCES = [
       ["system", "host", "ffmpeg", "onnx"].forEach((id) => fillKv($(id), [["Status", "Unavailable"]]));
     } },
   { url: "/api/v1/paths", ok: [200], render: renderPaths, cards: ["card-paths"], loaded: false,
-    fail: () => $("paths-rows").replaceChildren(emptyRow(4, "Unavailable")) },
+    fail: () => $("paths-rows").replaceChildren(emptyRow(7, "Unavailable")) },
 ];
 
 async function refresh() {
