@@ -1,0 +1,78 @@
+namespace EdgeBox.Protocols.Rtsp;
+
+/// <summary>Status codes and their reason phrases (RFC 2326 §7.1.1, RFC 7826 §17).</summary>
+internal static class RtspStatusCodes
+{
+    public const int Continue = 100;
+    public const int Ok = 200;
+    public const int MovedPermanently = 301;
+    public const int Found = 302;
+    public const int BadRequest = 400;
+    public const int Unauthorized = 401;
+    public const int Forbidden = 403;
+    public const int NotFound = 404;
+    public const int MethodNotAllowed = 405;
+    public const int NotAcceptable = 406;
+    public const int RequestTimeout = 408;
+    public const int RequestEntityTooLarge = 413;
+    public const int RequestUriTooLarge = 414;
+    public const int UnsupportedMediaType = 415;
+    public const int ParameterNotUnderstood = 451;
+    public const int NotEnoughBandwidth = 453;
+    public const int SessionNotFound = 454;
+    public const int MethodNotValidInThisState = 455;
+    public const int HeaderFieldNotValidForResource = 456;
+    public const int InvalidRange = 457;
+    public const int AggregateOperationNotAllowed = 459;
+    public const int OnlyAggregateOperationAllowed = 460;
+    public const int UnsupportedTransport = 461;
+    public const int DestinationUnreachable = 462;
+    public const int InternalServerError = 500;
+    public const int NotImplemented = 501;
+    public const int ServiceUnavailable = 503;
+    public const int RtspVersionNotSupported = 505;
+    public const int OptionNotSupported = 551;
+
+    public static string ReasonPhrase(int statusCode) => statusCode switch
+    {
+        Continue => "Continue",
+        Ok => "OK",
+        201 => "Created",
+        250 => "Low on Storage Space",
+        MovedPermanently => "Moved Permanently",
+        Found => "Found",
+        BadRequest => "Bad Request",
+        Unauthorized => "Unauthorized",
+        Forbidden => "Forbidden",
+        NotFound => "Not Found",
+        MethodNotAllowed => "Method Not Allowed",
+        NotAcceptable => "Not Acceptable",
+        RequestTimeout => "Request Timeout",
+        RequestEntityTooLarge => "Request Entity Too Large",
+        RequestUriTooLarge => "Request-URI Too Large",
+        UnsupportedMediaType => "Unsupported Media Type",
+        ParameterNotUnderstood => "Parameter Not Understood",
+        NotEnoughBandwidth => "Not Enough Bandwidth",
+        SessionNotFound => "Session Not Found",
+        MethodNotValidInThisState => "Method Not Valid in This State",
+        HeaderFieldNotValidForResource => "Header Field Not Valid for Resource",
+        InvalidRange => "Invalid Range",
+        AggregateOperationNotAllowed => "Aggregate Operation Not Allowed",
+        OnlyAggregateOperationAllowed => "Only Aggregate Operation Allowed",
+        UnsupportedTransport => "Unsupported Transport",
+        DestinationUnreachable => "Destination Unreachable",
+        InternalServerError => "Internal Server Error",
+        NotImplemented => "Not Implemented",
+        ServiceUnavailable => "Service Unavailable",
+        RtspVersionNotSupported => "RTSP Version Not Supported",
+        OptionNotSupported => "Option Not Supported",
+        _ => statusCode switch
+        {
+            < 200 => "Informational",
+            < 300 => "Success",
+            < 400 => "Redirection",
+            < 500 => "Client Error",
+            _ => "Server Error",
+        },
+    };
+}
