@@ -52,6 +52,8 @@ internal sealed partial class EdgeBoxProcess : IAsyncDisposable
     {
         ["EDGEBOX_HTTP_ADDRESS"] = "127.0.0.1:0",
         ["EDGEBOX_RTSP_ADDRESS"] = "127.0.0.1:0",
+        ["EDGEBOX_RTSP_RTPADDRESS"] = "127.0.0.1:0",
+        ["EDGEBOX_RTSP_RTCPADDRESS"] = "127.0.0.1:0",
         ["EDGEBOX_RTMP_ADDRESS"] = "127.0.0.1:0",
         ["EDGEBOX_SRT_ADDRESS"] = "127.0.0.1:0",
         ["EDGEBOX_WEBRTC_ADDRESS"] = "127.0.0.1:0",

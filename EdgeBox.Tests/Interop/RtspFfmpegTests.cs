@@ -119,16 +119,22 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Reader_asking_for_udp_first_falls_back_to_tcp()
+    public async Task Ffmpeg_publishes_over_udp_and_readers_read_over_udp_and_tcp()
     {
-        var publisher = PublishWithFfmpeg("live/fallback", "tcp");
-        await WaitReadyAsync("live/fallback", publisher);
+        var publisher = PublishWithFfmpeg("live/udp", "udp");
+        await WaitReadyAsync("live/udp", publisher);
 
-        // ffprobe's default tries UDP, gets 461 Unsupported Transport, and retries over TCP.
-        var (code, stdout, stderr) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error",
-            "-show_entries", "stream=codec_name", "-of", "json", $"{_rtsp}live/fallback");
-        Assert.True(code == 0, stderr);
-        Assert.Contains("h264", stdout, StringComparison.Ordinal);
+        var streams = (await ProbeAsync("live/udp", "udp")).EnumerateArray().ToList();
+        Assert.Contains(streams, s => s.GetProperty("codec_name").GetString() == "h264" && s.GetProperty("width").GetInt32() == 640);
+        Assert.Contains(streams, s => s.GetProperty("codec_name").GetString() == "aac");
+
+        foreach (string transport in new[] { "udp", "tcp" })
+        {
+            var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error",
+                "-rtsp_transport", transport, "-i", $"{_rtsp}live/udp", "-t", "3", "-f", "null", "-");
+            Assert.True(code == 0, errors);
+            Assert.Equal("", errors.Trim());
+        }
     }
 
     [Fact]

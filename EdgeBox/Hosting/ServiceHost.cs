@@ -278,6 +278,8 @@ internal static partial class ServiceHost
     {
         var listeners = new List<(string, Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions)>();
         builder.Services.AddSingleton<Protocols.Rtsp.RtspConnectionHandler>();
+        builder.Services.AddSingleton<Protocols.Rtsp.RtspUdpTransport>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Protocols.Rtsp.RtspUdpTransport>());
         if (http.Count == 0 && rtsp.Count == 0)
         {
             builder.Services.AddSingleton<IServer, DisabledServer>();

@@ -46,6 +46,7 @@ internal static class EventIds
     public const int RtspBadRtp = 709;
     public const int RtspAuthFailed = 710;
     public const int RtspListening = 711;
+    public const int RtspUdpBindFailed = 712;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

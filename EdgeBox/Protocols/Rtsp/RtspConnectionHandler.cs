@@ -11,6 +11,7 @@ namespace EdgeBox.Protocols.Rtsp;
 internal sealed class RtspConnectionHandler(
     PathManager paths,
     MediaBufferPool pool,
+    RtspUdpTransport udp,
     ConfigManager config,
     TimeProvider time,
     ILogger<RtspSession> logger) : ConnectionHandler
@@ -25,7 +26,7 @@ internal sealed class RtspConnectionHandler(
         try
         {
             var settings = config.Current.Config.Rtsp;
-            await using var session = new RtspSession(connection, paths, pool, time, settings, logger);
+            await using var session = new RtspSession(connection, paths, pool, udp, time, settings, logger);
             await session.RunAsync(refuse: count > settings.MaxSessions).ConfigureAwait(false);
         }
         finally

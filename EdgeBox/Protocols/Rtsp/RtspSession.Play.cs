@@ -10,6 +10,7 @@ internal sealed partial class RtspSession
 {
     private IRtpPacketizer?[] _packetizers = [];
     private byte[] _outputChannels = [];
+    private System.Net.SocketAddress?[] _udpDestinations = [];
     private IReadOnlyList<MediaTrack> _playTracks = [];
     private PathReader? _reader;
     private Task? _playLoop;
@@ -55,11 +56,19 @@ internal sealed partial class RtspSession
             return new RtspResponse(RtspStatusCodes.BadRequest, request.CSeq);
         }
 
-        // Take the first alternative we can serve: RTP over the RTSP connection (interleaved).
-        var transport = transports.FirstOrDefault(t => t.IsTcp && t.Interleaved is not null);
+        // The first alternative we can serve: RTP over the RTSP connection (interleaved), or unicast UDP
+        // to the client's ports from our shared server ports.
+        var transport = transports.FirstOrDefault(t =>
+            (t.IsTcp && t.Interleaved is not null)
+            || (!t.IsTcp && t.Delivery != RtspDelivery.Multicast && t.ClientPort is not null && _udp.Available && RemoteAddress is not null));
         if (transport is null)
         {
             return new RtspResponse(RtspStatusCodes.UnsupportedTransport, request.CSeq);
+        }
+
+        if (!transport.IsTcp)
+        {
+            transport = transport with { ServerPort = new RtspPortPair(_udp.RtpPort, _udp.RtcpPort), Delivery = RtspDelivery.Unicast };
         }
 
         if (_state == SessionState.PreRecord || transport.Mode == RtspTransportMode.Record)
@@ -102,6 +111,7 @@ internal sealed partial class RtspSession
             _playTracks = path.Tracks;
             _packetizers = new IRtpPacketizer?[_playTracks.Count];
             _outputChannels = new byte[_playTracks.Count];
+            _udpDestinations = new System.Net.SocketAddress?[_playTracks.Count];
         }
         else if (!string.Equals(_path.Name, name, StringComparison.Ordinal))
         {
@@ -118,7 +128,16 @@ internal sealed partial class RtspSession
         _packetizers[index]?.Dispose();
         _packetizers[index] = RtpPacketizers.Create(track.Codec, RtspTracks.PayloadType(track),
             (uint)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue), (ushort)System.Security.Cryptography.RandomNumberGenerator.GetInt32(ushort.MaxValue));
-        _outputChannels[index] = (byte)transport.Interleaved!.Value.First;
+        if (transport.IsTcp)
+        {
+            _outputChannels[index] = (byte)transport.Interleaved!.Value.First;
+            _udpDestinations[index] = null;
+        }
+        else
+        {
+            _udpDestinations[index] = RtspUdpTransport.Destination(RemoteAddress!, transport.ClientPort!.Value.First);
+        }
+
         _state = SessionState.PrePlay;
         var response = WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
         response.Headers.Set("Transport", transport.ToString());
@@ -180,6 +199,7 @@ internal sealed partial class RtspSession
     {
         var output = _connection.Transport.Output;
         var sink = new InterleavedSink(output);
+        var udpSink = new UdpSink(_udp);
         string reason = "reader left";
         try
         {
@@ -196,8 +216,16 @@ internal sealed partial class RtspSession
                         {
                             if (_packetizers[unit.TrackIndex] is { } packetizer)
                             {
-                                sink.Channel = _outputChannels[unit.TrackIndex];
-                                packetizer.Packetize((uint)unit.Pts, unit.Payload, sink);
+                                if (_udpDestinations[unit.TrackIndex] is { } destination)
+                                {
+                                    udpSink.Destination = destination;
+                                    packetizer.Packetize((uint)unit.Pts, unit.Payload, udpSink);
+                                }
+                                else
+                                {
+                                    sink.Channel = _outputChannels[unit.TrackIndex];
+                                    packetizer.Packetize((uint)unit.Pts, unit.Payload, sink);
+                                }
                             }
                         }
                         finally
@@ -262,6 +290,14 @@ internal sealed partial class RtspSession
         }
 
         _packetizers = [];
+    }
+
+    /// <summary>Sends each RTP packet to the reader's UDP port from the shared server socket.</summary>
+    private sealed class UdpSink(RtspUdpTransport udp) : IRtpPacketSink
+    {
+        public System.Net.SocketAddress? Destination { get; set; }
+
+        public void OnRtpPacket(ReadOnlySpan<byte> packet) => udp.SendRtp(packet, Destination!);
     }
 
     /// <summary>Writes each RTP packet as an interleaved frame into the connection's pipe (flushed per batch).</summary>

@@ -11,6 +11,7 @@ internal sealed partial class RtspSession
     private List<string>? _announcedControls;
     private PathSource? _source;
     private TrackInput?[] _inputs = [];
+    private readonly List<System.Net.IPEndPoint> _udpSources = [];
 
     /// <summary>Interleaved RTP channel → track index (RTCP channels map to -1 - index).</summary>
     private readonly Dictionary<byte, int> _channels = [];
@@ -77,11 +78,6 @@ internal sealed partial class RtspSession
             return new RtspResponse(RtspStatusCodes.BadRequest, request.CSeq);
         }
 
-        if (!transport.IsTcp || transport.Interleaved is not { } channels)
-        {
-            return new RtspResponse(RtspStatusCodes.UnsupportedTransport, request.CSeq);
-        }
-
         var track = _announcedTracks[index];
         var depacketizer = RtpDepacketizers.Create(track.Codec);
         if (depacketizer is null)
@@ -89,9 +85,27 @@ internal sealed partial class RtspSession
             return new RtspResponse(RtspStatusCodes.UnsupportedMediaType, request.CSeq);
         }
 
-        _inputs[index] = new TrackInput(this, track, depacketizer);
-        _channels[(byte)channels.First] = index;
-        _channels[(byte)channels.Rtcp] = -1 - index;
+        var input = new TrackInput(this, track, depacketizer);
+        if (transport.IsTcp && transport.Interleaved is { } channels)
+        {
+            _channels[(byte)channels.First] = index;
+            _channels[(byte)channels.Rtcp] = -1 - index;
+        }
+        else if (!transport.IsTcp && transport.ClientPort is { } ports)
+        {
+            // RTP from the client's port reaches the shared server socket; over UDP it may arrive out of order.
+            var source = new System.Net.IPEndPoint(RemoteAddress!, ports.First);
+            input.ReceiveOverUdp(_udp, source, _time);
+            _udpSources.Add(source);
+            transport = transport with { ServerPort = new RtspPortPair(_udp.RtpPort, _udp.RtcpPort), Delivery = RtspDelivery.Unicast };
+        }
+        else
+        {
+            depacketizer.Dispose();
+            return new RtspResponse(RtspStatusCodes.UnsupportedTransport, request.CSeq);
+        }
+
+        _inputs[index] = input;
         var response = WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
         response.Headers.Set("Transport", transport.ToString());
         return response;
@@ -141,6 +155,11 @@ internal sealed partial class RtspSession
 
     private void ReleasePublisher()
     {
+        foreach (var source in _udpSources)
+        {
+            _udp.Unregister(source);
+        }
+
         _source?.Dispose();
         _source = null;
         foreach (var input in _inputs)
@@ -150,11 +169,45 @@ internal sealed partial class RtspSession
     }
 
     /// <summary>One announced track: RTP in, access units out to the path, timestamps unwrapped.</summary>
-    private sealed class TrackInput(RtspSession session, MediaTrack track, IRtpDepacketizer depacketizer) : IAccessUnitSink, IDisposable
+    private sealed class TrackInput(RtspSession session, MediaTrack track, IRtpDepacketizer depacketizer)
+        : IAccessUnitSink, IUdpRtpReceiver, IRtpPacketReceiver, IDisposable
     {
+        private readonly Lock _gate = new();
         private long _lastPts;
         private uint _lastTimestamp;
         private bool _started;
+        private RtpReorderBuffer? _reorder;
+
+        public void ReceiveOverUdp(RtspUdpTransport udp, System.Net.IPEndPoint source, TimeProvider time)
+        {
+            _reorder = new RtpReorderBuffer(this, time);
+            udp.Register(source, this);
+        }
+
+        /// <summary>From the UDP receive loop: through the reorder buffer, then the depacketizer.</summary>
+        public void OnRtp(byte[] rented, int length)
+        {
+            lock (_gate)
+            {
+                if (_reorder is null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                    return;
+                }
+
+                _reorder.Push(rented, length);
+            }
+        }
+
+        public void OnPacket(in RtpPacket packet, int lostBefore)
+        {
+            if (lostBefore > 0)
+            {
+                depacketizer.Reset(); // a unit with a hole in it must not reach readers
+            }
+
+            depacketizer.Push(packet.Header, packet.Payload, this);
+        }
 
         public void Push(ReadOnlySpan<byte> packet)
         {
@@ -189,6 +242,14 @@ internal sealed partial class RtspSession
             }
         }
 
-        public void Dispose() => depacketizer.Dispose();
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _reorder?.Dispose();
+                _reorder = null;
+                depacketizer.Dispose();
+            }
+        }
     }
 }

@@ -21,6 +21,7 @@ internal sealed partial class RtspSession : IAsyncDisposable
     private readonly ConnectionContext _connection;
     private readonly PathManager _paths;
     private readonly MediaBufferPool _pool;
+    private readonly RtspUdpTransport _udp;
     private readonly TimeProvider _time;
     private readonly RtspConfig _settings;
     private readonly ILogger _logger;
@@ -30,11 +31,12 @@ internal sealed partial class RtspSession : IAsyncDisposable
     private MediaPath? _path;
     private bool _ended;
 
-    public RtspSession(ConnectionContext connection, PathManager paths, MediaBufferPool pool, TimeProvider time, RtspConfig settings, ILogger logger)
+    public RtspSession(ConnectionContext connection, PathManager paths, MediaBufferPool pool, RtspUdpTransport udp, TimeProvider time, RtspConfig settings, ILogger logger)
     {
         _connection = connection;
         _paths = paths;
         _pool = pool;
+        _udp = udp;
         _time = time;
         _settings = settings;
         _logger = logger;
@@ -42,6 +44,10 @@ internal sealed partial class RtspSession : IAsyncDisposable
     }
 
     private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
+
+    /// <summary>The client's IP address, where UDP RTP goes to and comes from.</summary>
+    private System.Net.IPAddress? RemoteAddress =>
+        (_connection.RemoteEndPoint as System.Net.IPEndPoint) is { } endpoint ? RtspUdpTransport.Normalize(endpoint).Address : null;
 
     public async Task RunAsync(bool refuse)
     {
