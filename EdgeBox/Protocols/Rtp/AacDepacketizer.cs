@@ -21,6 +21,7 @@ internal sealed class AacDepacketizer : IRtpDepacketizer
     private readonly uint _samplesPerUnit;
     private readonly AccessUnitBuffer _fragment;
     private bool _fragmenting;
+    private bool _discarding; // the rest of a dropped fragmented AU (same timestamp and size) is ignored
     private uint _fragmentTimestamp;
     private int _fragmentSize;
     private bool _started;
@@ -60,8 +61,15 @@ internal sealed class AacDepacketizer : IRtpDepacketizer
 
         if (!TryReadHeaders(payload, out int count, out int headerBits, out int total, out var data))
         {
-            DropFragment();
-            DroppedUnits++; // the packet's AUs, as one
+            if (_fragmenting)
+            {
+                DropFragment(); // the packet was most likely its next fragment
+            }
+            else
+            {
+                DroppedUnits++; // the packet's AUs, as one
+            }
+
             return;
         }
 
@@ -73,6 +81,7 @@ internal sealed class AacDepacketizer : IRtpDepacketizer
         }
 
         DropFragment(); // whole AUs while a fragmented one was unfinished: its end was lost
+        _discarding = false;
         int index = 0;
         for (int i = 0; i < count; i++)
         {
@@ -99,6 +108,7 @@ internal sealed class AacDepacketizer : IRtpDepacketizer
     {
         _fragment.Clear();
         _fragmenting = false;
+        _discarding = false;
         _started = false;
     }
 
@@ -139,6 +149,13 @@ internal sealed class AacDepacketizer : IRtpDepacketizer
 
     private void AppendFragment(in RtpHeader header, int size, ReadOnlySpan<byte> data, IAccessUnitSink sink)
     {
+        if (_discarding && header.Timestamp == _fragmentTimestamp && size == _fragmentSize)
+        {
+            _discarding = !header.Marker;
+            return;
+        }
+
+        _discarding = false;
         if (_fragmenting && (header.Timestamp != _fragmentTimestamp || size != _fragmentSize))
         {
             DropFragment(); // a new AU began before the previous one's last fragment
@@ -179,6 +196,7 @@ internal sealed class AacDepacketizer : IRtpDepacketizer
         {
             DroppedUnits++;
             _fragmenting = false;
+            _discarding = true;
             _fragment.Clear();
         }
     }

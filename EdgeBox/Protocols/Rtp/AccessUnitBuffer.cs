@@ -22,8 +22,8 @@ internal sealed class AccessUnitBuffer : IDisposable
     public AccessUnitBuffer(int initialSize, int maxSize = DefaultMaxSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(initialSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxSize, initialSize);
-        InitialSize = initialSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSize, 1);
+        InitialSize = Math.Min(initialSize, maxSize);
         MaxSize = maxSize;
     }
 
@@ -47,17 +47,6 @@ internal sealed class AccessUnitBuffer : IDisposable
         return true;
     }
 
-    public bool TryAppend(byte value)
-    {
-        if (!TryGrow(1))
-        {
-            return false;
-        }
-
-        _buffer[Length++] = value;
-        return true;
-    }
-
     /// <summary>Reserves a 4-byte big-endian length prefix; returns its position, or -1 when full.</summary>
     public int TryReserveLengthPrefix()
     {
@@ -73,12 +62,6 @@ internal sealed class AccessUnitBuffer : IDisposable
     /// <summary>Fills the prefix reserved at <paramref name="position"/> with the length of what follows it.</summary>
     public void CompleteLengthPrefix(int position) =>
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position), Length - position - 4);
-
-    public void Truncate(int length)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)length, (uint)Length, nameof(length));
-        Length = length;
-    }
 
     public void Clear() => Length = 0;
 

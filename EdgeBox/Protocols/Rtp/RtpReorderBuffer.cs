@@ -24,8 +24,8 @@ internal enum RtpReorderResult
 /// <summary>
 /// Puts RTP packets received over UDP back in sequence order. Sequence numbers are extended past the
 /// 16-bit wrap; a packet that arrives in order is released at once. After a gap, later packets wait
-/// until the missing one arrives, the window of <see cref="Capacity"/> sequence numbers is full, or the
-/// oldest waiting packet has waited <see cref="MaxDelay"/>; then the gap is skipped and counted as lost.
+/// until the missing one arrives, the window of <see cref="Capacity"/> sequence numbers is full, or one
+/// of them has waited <see cref="MaxDelay"/>; then the gap is skipped and counted as lost.
 /// <para>
 /// Packets are rented arrays the buffer owns from <see cref="Push"/> on: each goes back to the pool
 /// given at construction once it is released to the receiver or dropped, so buffering allocates
@@ -127,38 +127,20 @@ internal sealed class RtpReorderBuffer : IDisposable
             return RtpReorderResult.Invalid;
         }
 
-        var slot = new Slot(buffer, length, header, offset, payloadLength, _time.GetTimestamp());
+        long now = _time.GetTimestamp();
+        var slot = new Slot(buffer, length, header, offset, payloadLength, now);
         var result = Place(ref slot);
-        ReleaseDue();
+        ReleaseDue(now);
         return result;
     }
 
     /// <summary>Releases what has waited long enough: gaps older than <see cref="MaxDelay"/>, and a held restart nobody contradicted.</summary>
-    public void ReleaseDue()
-    {
-        long now = _time.GetTimestamp();
-        while (_count > 0)
-        {
-            long first = FirstBuffered();
-            if (now - _slots[Index(first)].Arrival < _maxDelayTicks)
-            {
-                return;
-            }
-
-            SkipTo(first);
-            Drain();
-        }
-
-        if (_held.Buffer is not null && now - _held.Arrival >= _maxDelayTicks)
-        {
-            Restart();
-        }
-    }
+    public void ReleaseDue() => ReleaseDue(_time.GetTimestamp());
 
     /// <summary>How long until <see cref="ReleaseDue"/> has something to do; null when nothing is waiting.</summary>
     public TimeSpan? GetTimeUntilDue()
     {
-        long? arrival = _count > 0 ? _slots[Index(FirstBuffered())].Arrival : _held.Buffer is not null ? _held.Arrival : null;
+        long? arrival = _count > 0 ? OldestArrival() : _held.Buffer is not null ? _held.Arrival : null;
         if (arrival is null)
         {
             return null;
@@ -193,6 +175,20 @@ internal sealed class RtpReorderBuffer : IDisposable
     }
 
     public void Dispose() => Reset();
+
+    private void ReleaseDue(long now)
+    {
+        while (_count > 0 && now - OldestArrival() >= _maxDelayTicks)
+        {
+            SkipTo(FirstBuffered());
+            Drain();
+        }
+
+        if (_count == 0 && _held.Buffer is not null && now - _held.Arrival >= _maxDelayTicks)
+        {
+            Restart();
+        }
+    }
 
     private RtpReorderResult Place(ref Slot slot)
     {
@@ -338,6 +334,21 @@ internal sealed class RtpReorderBuffer : IDisposable
                 return ext;
             }
         }
+    }
+
+    /// <summary>When the packet that has waited longest arrived (only called while a gap holds packets back).</summary>
+    private long OldestArrival()
+    {
+        long oldest = long.MaxValue;
+        foreach (ref readonly var slot in _slots.AsSpan())
+        {
+            if (slot.Buffer is not null && slot.Arrival < oldest)
+            {
+                oldest = slot.Arrival;
+            }
+        }
+
+        return oldest;
     }
 
     private void Release(ref Slot slot)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using EdgeBox.Protocols.Rtp;
 using EdgeBox.Tests.Infrastructure;
@@ -170,4 +171,39 @@ internal sealed class PacketCollector : IRtpPacketSink
         Assert.True(RtpHeader.TryParse(packet, out var header, out _, out _));
         return header;
     }
+}
+
+/// <summary>Feeds hand-made payloads to a depacketizer with consecutive sequence numbers unless told otherwise.</summary>
+internal sealed class PayloadFeeder(IRtpDepacketizer depacketizer, ushort firstSequence = 1000)
+{
+    public CollectingSink Sink { get; } = new();
+
+    public ushort NextSequence { get; set; } = firstSequence;
+
+    public void Push(uint timestamp, bool marker, params byte[] payload)
+    {
+        var header = new RtpHeader(96, NextSequence++, timestamp, 0x1234, marker);
+        depacketizer.Push(header, payload, Sink);
+    }
+
+    /// <summary>Pretends <paramref name="count"/> packets were lost.</summary>
+    public void Lose(int count = 1) => NextSequence += (ushort)count;
+}
+
+/// <summary>A pool that knows which arrays are out, and fails on a double return.</summary>
+internal sealed class TrackingPool : ArrayPool<byte>
+{
+    private readonly HashSet<byte[]> _out = new(ReferenceEqualityComparer.Instance);
+
+    public int Outstanding => _out.Count;
+
+    public override byte[] Rent(int minimumLength)
+    {
+        var array = new byte[minimumLength];
+        _out.Add(array);
+        return array;
+    }
+
+    public override void Return(byte[] array, bool clearArray = false) =>
+        Assert.True(_out.Remove(array), "returned twice, or never rented");
 }
