@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using EdgeBox.Protocols.Rtp;
+using EdgeBox.Tests.Infrastructure;
+
+namespace EdgeBox.Tests.Unit.Protocols.Rtp;
+
+/// <summary>
+/// The media in TestData/Rtp (made by its generate.sh with ffmpeg and GStreamer) in the forms the tests
+/// need, converted by small readers written here so the tests do not lean on the code under test.
+/// </summary>
+internal static class RtpTestMedia
+{
+    public static string PathOf(string name) => Path.Combine(RepoPaths.Root, "EdgeBox.Tests", "TestData", "Rtp", name);
+
+    /// <summary>Packets of an RFC 4571 framed capture (2-byte big-endian length, packet).</summary>
+    public static List<byte[]> ReadCapture(string name)
+    {
+        var data = File.ReadAllBytes(PathOf(name));
+        var packets = new List<byte[]>();
+        for (int offset = 0; offset < data.Length;)
+        {
+            int length = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(offset));
+            packets.Add(data.AsSpan(offset + 2, length).ToArray());
+            offset += 2 + length;
+        }
+
+        return packets;
+    }
+
+    /// <summary>
+    /// The access units of an Annex-B file made with access unit delimiters (H.264 type 9, H.265 type 35),
+    /// each as 4-byte length-prefixed NAL units: the canonical form.
+    /// </summary>
+    public static List<byte[]> ReadAnnexBAccessUnits(string name, bool h265)
+    {
+        var units = new List<byte[]>();
+        var current = new MemoryStream();
+        foreach (var nal in SplitAnnexB(File.ReadAllBytes(PathOf(name))))
+        {
+            int type = h265 ? (nal[0] >> 1) & 0x3F : nal[0] & 0x1F;
+            if (type == (h265 ? 35 : 9) && current.Length > 0)
+            {
+                units.Add(current.ToArray());
+                current.SetLength(0);
+            }
+
+            current.Write(LengthPrefixed(nal));
+        }
+
+        if (current.Length > 0)
+        {
+            units.Add(current.ToArray());
+        }
+
+        return units;
+    }
+
+    /// <summary>NAL units between 00 00 01 start codes, without the zero bytes that pad before a 4-byte start code.</summary>
+    public static List<byte[]> SplitAnnexB(ReadOnlySpan<byte> data)
+    {
+        var nals = new List<byte[]>();
+        int start = -1;
+        for (int i = 0; i + 2 < data.Length; i++)
+        {
+            if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1)
+            {
+                if (start >= 0)
+                {
+                    nals.Add(TrimZeros(data[start..i]).ToArray());
+                }
+
+                start = i + 3;
+                i += 2;
+            }
+        }
+
+        if (start >= 0)
+        {
+            nals.Add(TrimZeros(data[start..]).ToArray());
+        }
+
+        return nals;
+    }
+
+    /// <summary>The raw AAC frames of an ADTS file (headers removed).</summary>
+    public static List<byte[]> ReadAdtsFrames(string name)
+    {
+        var data = File.ReadAllBytes(PathOf(name));
+        var frames = new List<byte[]>();
+        for (int offset = 0; offset + 7 <= data.Length;)
+        {
+            Assert.True(data[offset] == 0xFF && (data[offset + 1] & 0xF0) == 0xF0, "ADTS sync word");
+            int headerLength = (data[offset + 1] & 1) != 0 ? 7 : 9; // protection_absent
+            int frameLength = ((data[offset + 3] & 3) << 11) | (data[offset + 4] << 3) | (data[offset + 5] >> 5);
+            frames.Add(data.AsSpan(offset + headerLength, frameLength - headerLength).ToArray());
+            offset += frameLength;
+        }
+
+        return frames;
+    }
+
+    /// <summary>NAL unit types of a length-prefixed access unit.</summary>
+    public static List<int> NalTypes(byte[] accessUnit, bool h265)
+    {
+        var types = new List<int>();
+        for (int offset = 0; offset < accessUnit.Length;)
+        {
+            int length = BinaryPrimitives.ReadInt32BigEndian(accessUnit.AsSpan(offset));
+            byte header = accessUnit[offset + 4];
+            types.Add(h265 ? (header >> 1) & 0x3F : header & 0x1F);
+            offset += 4 + length;
+        }
+
+        return types;
+    }
+
+    public static byte[] LengthPrefixed(params byte[][] nals)
+    {
+        var output = new MemoryStream();
+        foreach (var nal in nals)
+        {
+            output.Write([(byte)(nal.Length >> 24), (byte)(nal.Length >> 16), (byte)(nal.Length >> 8), (byte)nal.Length]);
+            output.Write(nal);
+        }
+
+        return output.ToArray();
+    }
+
+    private static ReadOnlySpan<byte> TrimZeros(ReadOnlySpan<byte> nal)
+    {
+        int end = nal.Length;
+        while (end > 0 && nal[end - 1] == 0)
+        {
+            end--;
+        }
+
+        return nal[..end];
+    }
+}
+
+/// <summary>Collects what a depacketizer emits, copied.</summary>
+internal sealed class CollectingSink : IAccessUnitSink
+{
+    public List<(uint Timestamp, bool Keyframe, byte[] Payload)> Units { get; } = [];
+
+    public List<byte[]> Payloads => Units.ConvertAll(u => u.Payload);
+
+    public void OnAccessUnit(uint rtpTimestamp, bool keyframe, ReadOnlySpan<byte> payload) =>
+        Units.Add((rtpTimestamp, keyframe, payload.ToArray()));
+}
+
+/// <summary>Collects what a packetizer writes, copied, and can feed it to a depacketizer.</summary>
+internal sealed class PacketCollector : IRtpPacketSink
+{
+    public List<byte[]> Packets { get; } = [];
+
+    public void OnRtpPacket(ReadOnlySpan<byte> packet) => Packets.Add(packet.ToArray());
+
+    public static void Feed(IEnumerable<byte[]> packets, IRtpDepacketizer depacketizer, IAccessUnitSink sink)
+    {
+        foreach (var packet in packets)
+        {
+            Assert.True(RtpHeader.TryParse(packet, out var header, out int offset, out int length));
+            depacketizer.Push(header, packet.AsSpan(offset, length), sink);
+        }
+    }
+
+    public static RtpHeader Header(byte[] packet)
+    {
+        Assert.True(RtpHeader.TryParse(packet, out var header, out _, out _));
+        return header;
+    }
+}
+
+/// <summary>Feeds hand-made payloads to a depacketizer with consecutive sequence numbers unless told otherwise.</summary>
+internal sealed class PayloadFeeder(IRtpDepacketizer depacketizer, ushort firstSequence = 1000)
+{
+    public CollectingSink Sink { get; } = new();
+
+    public ushort NextSequence { get; set; } = firstSequence;
+
+    public void Push(uint timestamp, bool marker, params byte[] payload)
+    {
+        var header = new RtpHeader(96, NextSequence++, timestamp, 0x1234, marker);
+        depacketizer.Push(header, payload, Sink);
+    }
+
+    /// <summary>Pretends <paramref name="count"/> packets were lost.</summary>
+    public void Lose(int count = 1) => NextSequence += (ushort)count;
+}
+
+/// <summary>A pool that knows which arrays are out, and fails on a double return.</summary>
+internal sealed class TrackingPool : ArrayPool<byte>
+{
+    private readonly HashSet<byte[]> _out = new(ReferenceEqualityComparer.Instance);
+
+    public int Outstanding => _out.Count;
+
+    public override byte[] Rent(int minimumLength)
+    {
+        var array = new byte[minimumLength];
+        _out.Add(array);
+        return array;
+    }
+
+    public override void Return(byte[] array, bool clearArray = false) =>
+        Assert.True(_out.Remove(array), "returned twice, or never rented");
+}
