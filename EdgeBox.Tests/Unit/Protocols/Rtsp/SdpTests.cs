@@ -314,6 +314,20 @@ public sealed class SdpTests
         Assert.Equal(codec, track.Codec);
     }
 
+    [Theory]
+    [InlineData("aM4PyA==", "68ce0fc8")]
+    [InlineData("aM4PyA", "68ce0fc8")]       // padding left out
+    [InlineData("aM4PyA===", "68ce0fc8")]    // one '=' too many
+    [InlineData(" aM4P yA== ", "68ce0fc8")]  // stray spaces
+    [InlineData("-_8=", "fbff")]             // URL-safe alphabet
+    [InlineData("aM4Py", null)]              // 5 characters cannot be base64
+    [InlineData("aM4P!A==", null)]
+    [InlineData("", null)]
+    public void Sprop_base64_is_decoded_tolerantly(string text, string? hex)
+    {
+        Assert.Equal(hex, FmtpValues.DecodeBase64(text) is { } bytes ? Convert.ToHexStringLower(bytes) : null);
+    }
+
     [Fact]
     public void Aac_config_and_opus_stereo_are_read()
     {
