@@ -10,6 +10,9 @@ namespace EdgeBox.Protocols.Rtp;
 /// packet after the gap belongs to, since the missing packets may have been its beginning: when the
 /// marker of the previous unit was seen, they can only belong to the next one; when it was not, they
 /// may be either's. Decoders are better served by a missing picture than a picture missing slices.
+/// The first packet after creation or <see cref="Reset"/> is taken as a unit's start (a fragment without
+/// its start is caught; a receiver that joins between two slices of one picture gets that picture
+/// partial, as with any RTP receiver, until the next marker).
 /// </para>
 /// </summary>
 internal abstract class NalUnitDepacketizer : IRtpDepacketizer
