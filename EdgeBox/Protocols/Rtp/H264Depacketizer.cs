@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace EdgeBox.Protocols.Rtp;
 
 /// <summary>
@@ -35,67 +33,22 @@ internal sealed class H264Depacketizer(int maxUnitSize = AccessUnitBuffer.Defaul
                 AppendNalUnit(payload);
                 break;
             case StapA:
-                ReadAggregate(payload[1..]);
+                AppendAggregated(payload[1..]);
                 break;
-            case FuA:
-                ReadFragment(payload, indicator);
+            case FuA when payload.Length >= 2:
+                // FU indicator (F, NRI) + FU header (S, E, R, type): the NAL unit header is F|NRI|type.
+                byte fu = payload[1];
+                AppendFragment((fu & 0x80) != 0, (fu & 0x40) != 0, [(byte)((indicator & 0xE0) | (fu & 0x1F))], payload[2..]);
                 break;
             case 0 or 30 or 31:
                 break; // undefined types: receivers ignore them (§5.2)
             default:
-                Damage(); // STAP-B, MTAP16, MTAP24, FU-B: interleaved mode only
+                Damage(); // FU-A without its FU header; STAP-B, MTAP16, MTAP24, FU-B: interleaved mode only
                 break;
         }
     }
 
+    protected override int NalHeaderSize => 1;
+
     protected override bool IsKeyframe(ReadOnlySpan<byte> nalHeader) => (nalHeader[0] & 0x1F) == Idr;
-
-    private void ReadAggregate(ReadOnlySpan<byte> units)
-    {
-        while (!units.IsEmpty)
-        {
-            if (units.Length < 2)
-            {
-                Damage();
-                return;
-            }
-
-            int size = BinaryPrimitives.ReadUInt16BigEndian(units);
-            if (size == 0 || 2 + size > units.Length)
-            {
-                Damage(); // truncated: the size runs past the packet
-                return;
-            }
-
-            AppendNalUnit(units.Slice(2, size));
-            units = units[(2 + size)..];
-        }
-    }
-
-    private void ReadFragment(ReadOnlySpan<byte> payload, byte indicator)
-    {
-        if (payload.Length < 2)
-        {
-            Damage();
-            return;
-        }
-
-        byte fuHeader = payload[1];
-        bool start = (fuHeader & 0x80) != 0;
-        bool end = (fuHeader & 0x40) != 0;
-        var data = payload[2..];
-        if (start && end)
-        {
-            Damage(); // §5.8: a whole NAL unit must not travel as one FU
-        }
-        else if (start)
-        {
-            byte header = (byte)((indicator & 0xE0) | (fuHeader & 0x1F));
-            StartFragment([header], data);
-        }
-        else
-        {
-            ContinueFragment(data, end);
-        }
-    }
 }

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace EdgeBox.Protocols.Rtp;
 
 /// <summary>
@@ -34,68 +32,22 @@ internal sealed class H265Depacketizer(int maxUnitSize = AccessUnitBuffer.Defaul
                 AppendNalUnit(payload);
                 break;
             case Aggregation:
-                ReadAggregate(payload[2..]);
+                AppendAggregated(payload[2..]);
                 break;
-            case Fragmentation:
-                ReadFragment(payload);
+            case Fragmentation when payload.Length >= 3:
+                // The NAL unit header is the payload header with the type replaced by FuType.
+                byte fu = payload[2];
+                AppendFragment((fu & 0x80) != 0, (fu & 0x40) != 0, [(byte)((payload[0] & 0x81) | ((fu & 0x3F) << 1)), payload[1]], payload[3..]);
                 break;
-            case Paci:
-                Damage();
+            case Fragmentation or Paci:
+                Damage(); // a FU without its FU header; PACI is not supported
                 break;
             default:
                 break; // 51..63: unspecified, ignored
         }
     }
 
+    protected override int NalHeaderSize => 2;
+
     protected override bool IsKeyframe(ReadOnlySpan<byte> nalHeader) => ((nalHeader[0] >> 1) & 0x3F) is >= 16 and <= 23;
-
-    private void ReadAggregate(ReadOnlySpan<byte> units)
-    {
-        while (!units.IsEmpty)
-        {
-            if (units.Length < 2)
-            {
-                Damage();
-                return;
-            }
-
-            int size = BinaryPrimitives.ReadUInt16BigEndian(units);
-            if (size < 2 || 2 + size > units.Length)
-            {
-                Damage(); // shorter than a NAL unit header, or running past the packet
-                return;
-            }
-
-            AppendNalUnit(units.Slice(2, size));
-            units = units[(2 + size)..];
-        }
-    }
-
-    private void ReadFragment(ReadOnlySpan<byte> payload)
-    {
-        if (payload.Length < 3)
-        {
-            Damage();
-            return;
-        }
-
-        byte fuHeader = payload[2];
-        bool start = (fuHeader & 0x80) != 0;
-        bool end = (fuHeader & 0x40) != 0;
-        var data = payload[3..];
-        if (start && end)
-        {
-            Damage(); // §4.4.3: S and E must not both be set
-        }
-        else if (start)
-        {
-            // The NAL unit header is the payload header with the type replaced by FuType.
-            ReadOnlySpan<byte> header = [(byte)((payload[0] & 0x81) | ((fuHeader & 0x3F) << 1)), payload[1]];
-            StartFragment(header, data);
-        }
-        else
-        {
-            ContinueFragment(data, end);
-        }
-    }
 }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace EdgeBox.Protocols.Rtp;
 
 /// <summary>
@@ -10,6 +12,9 @@ namespace EdgeBox.Protocols.Rtp;
 /// packet after the gap belongs to, since the missing packets may have been its beginning: when the
 /// marker of the previous unit was seen, they can only belong to the next one; when it was not, they
 /// may be either's. Decoders are better served by a missing picture than a picture missing slices.
+/// The first packet after creation or <see cref="Reset"/> is taken as a unit's start (a fragment without
+/// its start is caught; a receiver that joins between two slices of one picture gets that picture
+/// partial, as with any RTP receiver, until the next marker).
 /// </para>
 /// </summary>
 internal abstract class NalUnitDepacketizer : IRtpDepacketizer
@@ -77,6 +82,9 @@ internal abstract class NalUnitDepacketizer : IRtpDepacketizer
 
     public void Dispose() => _unit.Dispose();
 
+    /// <summary>Size of the NAL unit header: 1 for H.264, 2 for H.265.</summary>
+    protected abstract int NalHeaderSize { get; }
+
     /// <summary>Reads one RTP payload (non-empty) and appends what it carries, or calls <see cref="Damage"/>.</summary>
     protected abstract void ParsePayload(ReadOnlySpan<byte> payload);
 
@@ -111,8 +119,44 @@ internal abstract class NalUnitDepacketizer : IRtpDepacketizer
         _keyframe |= IsKeyframe(nal);
     }
 
-    /// <summary>The first fragment of a NAL unit: its reconstructed header and first bytes.</summary>
-    protected void StartFragment(ReadOnlySpan<byte> nalHeader, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// The NAL units of an aggregation packet (STAP-A, AP) after its payload header, each behind a 16-bit
+    /// size. A size shorter than a NAL unit header or running past the packet damages the unit.
+    /// </summary>
+    protected void AppendAggregated(ReadOnlySpan<byte> units)
+    {
+        while (!units.IsEmpty)
+        {
+            int size = units.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(units) : 0;
+            if (size < NalHeaderSize || 2 + size > units.Length)
+            {
+                Damage();
+                return;
+            }
+
+            AppendNalUnit(units.Slice(2, size));
+            units = units[(2 + size)..];
+        }
+    }
+
+    /// <summary>One fragmentation unit (FU-A, FU): <paramref name="nalHeader"/> is the header rebuilt from it, used on a start.</summary>
+    protected void AppendFragment(bool start, bool end, ReadOnlySpan<byte> nalHeader, ReadOnlySpan<byte> data)
+    {
+        if (start && end)
+        {
+            Damage(); // RFC 6184 §5.8, RFC 7798 §4.4.3: a whole NAL unit must not travel as one fragment
+        }
+        else if (start)
+        {
+            StartFragment(nalHeader, data);
+        }
+        else
+        {
+            ContinueFragment(data, end);
+        }
+    }
+
+    private void StartFragment(ReadOnlySpan<byte> nalHeader, ReadOnlySpan<byte> data)
     {
         if (_fragmentPrefix >= 0)
         {
@@ -131,8 +175,7 @@ internal abstract class NalUnitDepacketizer : IRtpDepacketizer
         _keyframe |= IsKeyframe(nalHeader);
     }
 
-    /// <summary>A middle or end fragment.</summary>
-    protected void ContinueFragment(ReadOnlySpan<byte> data, bool end)
+    private void ContinueFragment(ReadOnlySpan<byte> data, bool end)
     {
         if (_fragmentPrefix < 0 || !_unit.TryAppend(data))
         {

@@ -279,6 +279,29 @@ public sealed class H264RtpTests
         Assert.Equal(51 * 12, sink.Count);
     }
 
+    [Fact]
+    public void Steady_state_packetizing_allocates_nothing()
+    {
+        using var packetizer = new H264Packetizer(96, 1, 0, 300);
+        var sink = new CountingPacketSink();
+        foreach (var unit in Source)
+        {
+            packetizer.Packetize(0, unit, sink); // warm up
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (uint i = 0; i < 20; i++)
+        {
+            foreach (var unit in Source)
+            {
+                packetizer.Packetize(i, unit, sink);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(sink.Count > 21 * Source.Count);
+    }
+
     private static int IndexOfUnitStart(List<byte[]> packets, int unit)
     {
         int seen = 0;
@@ -296,6 +319,13 @@ public sealed class H264RtpTests
         }
 
         throw new InvalidOperationException("no such unit");
+    }
+
+    private sealed class CountingPacketSink : IRtpPacketSink
+    {
+        public int Count { get; private set; }
+
+        public void OnRtpPacket(ReadOnlySpan<byte> packet) => Count++;
     }
 
     private sealed class CountingSink : IAccessUnitSink
