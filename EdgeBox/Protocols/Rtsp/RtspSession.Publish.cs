@@ -234,6 +234,11 @@ internal sealed partial class RtspSession
             }
 
             _lastTimestamp = rtpTimestamp;
+            if (keyframe && ParameterSets.Update(track.Codec, track.Parameters, payload) is { } parameters)
+            {
+                track.UpdateParameters(parameters); // in-band SPS/PPS win over the SDP's
+            }
+
             var buffer = session._pool.Rent(payload);
             session._source?.Write(new AccessUnit(track.Index, _lastPts, keyframe, buffer, session._time.GetTimestamp()));
             if (session._source is null)

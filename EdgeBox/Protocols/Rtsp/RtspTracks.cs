@@ -15,10 +15,12 @@ internal static class RtspTracks
         {
             case CodecId.H264:
                 var h264 = track.H264!;
-                return new MediaTrack(index, CodecId.H264, 90000, 0, new CodecParameters { Sps = h264.Sps, Pps = h264.Pps });
+                return new MediaTrack(index, CodecId.H264, 90000, 0,
+                    ParameterSets.WithDimensions(CodecId.H264, new CodecParameters { Sps = h264.Sps, Pps = h264.Pps }));
             case CodecId.H265:
                 var h265 = track.H265!;
-                return new MediaTrack(index, CodecId.H265, 90000, 0, new CodecParameters { Vps = h265.Vps, Sps = h265.Sps, Pps = h265.Pps });
+                return new MediaTrack(index, CodecId.H265, 90000, 0,
+                    ParameterSets.WithDimensions(CodecId.H265, new CodecParameters { Vps = h265.Vps, Sps = h265.Sps, Pps = h265.Pps }));
             case CodecId.Aac:
                 var aac = track.Aac!;
                 if (aac.Config is null || aac.SizeLength != 13)
