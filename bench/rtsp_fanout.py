@@ -497,7 +497,9 @@ class RtspReader(asyncio.Protocol):
             if kind == "video" and self.video_channel < 0:
                 self.video_channel = channel
         self.aggregate_url = resolve_control(base, session_control)
-        await self.request("PLAY", self.aggregate_url, {"Session": self.session, "Range": "npt=0.000-"})
+        # No Range header: GstRtspServer would seek its shared (file) pipeline to that position for
+        # every new reader, which restarts the stream for everyone and can dead-lock it.
+        await self.request("PLAY", self.aggregate_url, {"Session": self.session})
         self.playing = True
 
     def keepalive(self) -> None:
@@ -845,6 +847,8 @@ async def run_one(server: ServerUnderTest, n: int, settings: Settings, pinning: 
                      f"{fmt(win.cpu_s_per_gb, 2)} CPU-s/GB, {full}/{n} readers >= {FPS_FRACTION * SOURCE_FPS:.1f} fps "
                      f"(min {fmt(fmin)} fps), client CPU {win.client_cpu_share * 100:.0f} %")
         server.check_alive()
+        if not any(w.bytes for w in result.windows):
+            result.error = "the readers received nothing in any window (the stream stalled)"
         result.rssn_bytes = rss_bytes(pid)
         result.readers_full_fps_last = result.windows[-1].readers_full_fps if result.windows else None
         result.stalled_readers_last = sum(1 for r, f in zip(readers, last_fps) if f == 0 and r.playing)
