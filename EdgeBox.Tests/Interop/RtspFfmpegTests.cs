@@ -19,7 +19,9 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         string binary = await AotBinary.PathAsync();
-        _server = EdgeBoxProcess.Start(binary, ["run", "--data", _dir.File("data")], EdgeBoxProcess.LoopbackEnvironment());
+        var environment = EdgeBoxProcess.LoopbackEnvironment();
+        environment["EDGEBOX_RTSP_SESSIONTIMEOUT"] = "3s"; // short, so idle sessions are closed within a test
+        _server = EdgeBoxProcess.Start(binary, ["run", "--data", _dir.File("data")], environment);
         _processes.Add(_server);
         _api = await _server.WaitForHttpAsync();
         _rtsp = _server.RtspAddress ?? throw new InvalidOperationException("no RTSP listener logged:\n" + _server.Output);
@@ -135,6 +137,26 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
             Assert.True(code == 0, errors);
             Assert.Equal("", errors.Trim());
         }
+    }
+
+    [Fact]
+    public async Task Idle_connections_are_closed_after_the_session_timeout_but_publishers_are_not()
+    {
+        var publisher = PublishWithFfmpeg("live/idle", "udp", seconds: 30);
+        await WaitReadyAsync("live/idle", publisher);
+
+        using var idle = new System.Net.Sockets.TcpClient();
+        await idle.ConnectAsync(_rtsp.Host, _rtsp.Port);
+        var clock = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        int read = await idle.GetStream().ReadAsync(new byte[16], timeout.Token); // 0 = closed by the server
+        Assert.Equal(0, read);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 2.5, 10);
+
+        // The UDP publisher sends nothing on its TCP connection, yet its media keeps the session alive.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(publisher.HasExited, publisher.StandardError);
+        await WaitReadyAsync("live/idle", publisher);
     }
 
     [Fact]

@@ -187,6 +187,7 @@ internal sealed partial class RtspSession
         /// <summary>From the UDP receive loop: through the reorder buffer, then the depacketizer.</summary>
         public void OnRtp(byte[] rented, int length)
         {
+            Volatile.Write(ref session._lastActivity, session._time.GetTimestamp()); // UDP media is activity too
             lock (_gate)
             {
                 if (_reorder is null)

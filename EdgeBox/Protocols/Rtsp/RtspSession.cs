@@ -53,6 +53,9 @@ internal sealed partial class RtspSession : IAsyncDisposable
     {
         Log.Opened(_logger, _id, Remote);
         var input = _connection.Transport.Input;
+        _lastActivity = _time.GetTimestamp();
+        var check = _settings.SessionTimeout / 4 > TimeSpan.FromSeconds(1) ? _settings.SessionTimeout / 4 : TimeSpan.FromSeconds(1);
+        using var idleTimer = _time.CreateTimer(_ => CheckIdle(), null, check, check);
         string reason = "closed by the client";
         try
         {
@@ -61,6 +64,7 @@ internal sealed partial class RtspSession : IAsyncDisposable
             {
                 var result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
+                Volatile.Write(ref _lastActivity, _time.GetTimestamp());
                 try
                 {
                     while (!_ended && TryHandleOne(ref buffer, refuse, out var request))
@@ -102,6 +106,25 @@ internal sealed partial class RtspSession : IAsyncDisposable
     }
 
     private string _endReason = "closed";
+    private long _lastActivity;
+
+    /// <summary>
+    /// A session that sends nothing (no request, no RTP) for <c>rtsp.sessionTimeout</c> is closed (RFC 2326
+    /// §12.37), so idle or half-open connections cannot hold slots. A TCP reader that is playing may stay
+    /// silent: the data it receives is the liveness.
+    /// </summary>
+    private void CheckIdle()
+    {
+        if (_state == SessionState.Playing || _ended)
+        {
+            return;
+        }
+
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastActivity)) > _settings.SessionTimeout)
+        {
+            End($"no request or data for {Seconds(_settings.SessionTimeout)} s");
+        }
+    }
 
     /// <summary>Ends the session from any thread (publisher replaced, reader dropped, TEARDOWN).</summary>
     private void End(string reason)
