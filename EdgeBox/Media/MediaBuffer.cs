@@ -16,6 +16,7 @@ internal sealed class MediaBuffer
     private byte[] _array = [];
     private int _length;
     private int _references;
+    private MediaBuffer? _attachment;
 
     internal MediaBuffer(MediaBufferPool pool) => _pool = pool;
 
@@ -24,6 +25,12 @@ internal sealed class MediaBuffer
     public ReadOnlySpan<byte> Span => _array.AsSpan(0, _length);
 
     public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, _length);
+
+    /// <summary>
+    /// A derived form of this payload made once for every reader (e.g. its RTP packets), set by the
+    /// path before the unit is fanned out and released with this buffer.
+    /// </summary>
+    public MediaBuffer? Attachment => Volatile.Read(ref _attachment);
 
     /// <summary>Current reference count (for tests and assertions).</summary>
     internal int References => Volatile.Read(ref _references);
@@ -40,6 +47,9 @@ internal sealed class MediaBuffer
         int references = Interlocked.Decrement(ref _references);
         if (references == 0)
         {
+            var attachment = _attachment;
+            _attachment = null;
+            attachment?.Release();
             _pool.Return(this, _array);
             _array = [];
             _length = 0;
@@ -48,6 +58,13 @@ internal sealed class MediaBuffer
         {
             throw new InvalidOperationException("MediaBuffer released more often than referenced");
         }
+    }
+
+    /// <summary>Takes ownership of one reference of <paramref name="attachment"/>.</summary>
+    internal void SetAttachment(MediaBuffer attachment)
+    {
+        var previous = Interlocked.Exchange(ref _attachment, attachment);
+        previous?.Release();
     }
 
     internal void Init(byte[] array, int length)

@@ -33,6 +33,7 @@ internal sealed class MediaPath
     private readonly List<AccessUnit> _gop = [];
     private readonly MediaOptions _options;
     private readonly Action<PathReader> _readerDropped;
+    private IAccessUnitAttacher? _attacher;
     private PathConfig _config;
     private PathSource? _source;
     private IReadOnlyList<MediaTrack> _tracks = [];
@@ -180,6 +181,26 @@ internal sealed class MediaPath
         }
     }
 
+    /// <summary>
+    /// The attacher for this path, created once by <paramref name="create"/>: from now on every unit
+    /// written gets its derived form (e.g. RTP packets) made once, on the source's thread, before fan-out.
+    /// </summary>
+    public T GetOrAddAttacher<T>(Func<MediaPath, T> create)
+        where T : class, IAccessUnitAttacher
+    {
+        lock (_gate)
+        {
+            if (_attacher is T existing)
+            {
+                return existing;
+            }
+
+            var attacher = create(this);
+            _attacher = attacher;
+            return attacher;
+        }
+    }
+
     /// <summary>Closes every reader and detaches the source (the path was removed or kicked).</summary>
     public void Close(ReaderCloseReason reason)
     {
@@ -213,6 +234,7 @@ internal sealed class MediaPath
 
             Interlocked.Add(ref _bytesIn, unit.Buffer.Length);
             Interlocked.Increment(ref _framesIn);
+            _attacher?.Attach(unit, _tracks[unit.TrackIndex]);
             CacheGop(unit);
             bool resume = ResumePoint(unit);
             long now = Time.GetTimestamp();
@@ -302,6 +324,7 @@ internal sealed class MediaPath
     {
         _source = null;
         ClearGop();
+        _attacher?.Reset();
     }
 
     private static bool SameCodecs(IReadOnlyList<MediaTrack> a, IReadOnlyList<MediaTrack> b) =>

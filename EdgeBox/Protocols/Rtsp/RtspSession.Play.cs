@@ -8,7 +8,7 @@ namespace EdgeBox.Protocols.Rtsp;
 /// <summary>Reading: DESCRIBE (SDP out), SETUP, PLAY, then RTP out over interleaved channels.</summary>
 internal sealed partial class RtspSession
 {
-    private IRtpPacketizer?[] _packetizers = [];
+    private bool[] _setUp = [];
     private byte[] _outputChannels = [];
     private System.Net.SocketAddress?[] _udpDestinations = [];
     private IReadOnlyList<MediaTrack> _playTracks = [];
@@ -109,7 +109,7 @@ internal sealed partial class RtspSession
 
             _path = path;
             _playTracks = path.Tracks;
-            _packetizers = new IRtpPacketizer?[_playTracks.Count];
+            _setUp = new bool[_playTracks.Count];
             _outputChannels = new byte[_playTracks.Count];
             _udpDestinations = new System.Net.SocketAddress?[_playTracks.Count];
         }
@@ -124,10 +124,7 @@ internal sealed partial class RtspSession
             return new RtspResponse(RtspStatusCodes.NotFound, request.CSeq);
         }
 
-        var track = _playTracks[index];
-        _packetizers[index]?.Dispose();
-        _packetizers[index] = RtpPacketizers.Create(track.Codec, RtspTracks.PayloadType(track),
-            (uint)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue), (ushort)System.Security.Cryptography.RandomNumberGenerator.GetInt32(ushort.MaxValue));
+        _setUp[index] = true;
         if (transport.IsTcp)
         {
             _outputChannels[index] = (byte)transport.Interleaved!.Value.First;
@@ -151,11 +148,12 @@ internal sealed partial class RtspSession
             return WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq)); // some publishers send PLAY as keep-alive
         }
 
-        if (_state != SessionState.PrePlay || _path is null || _packetizers.All(p => p is null))
+        if (_state != SessionState.PrePlay || _path is null || !_setUp.Contains(true))
         {
             return new RtspResponse(RtspStatusCodes.MethodNotValidInThisState, request.CSeq);
         }
 
+        _path.GetOrAddAttacher(_ => new RtpPathPacketizer(_pool));
         _reader = _path.TryAddReader("rtsp", _path.Config.MaxReaders ?? 0);
         if (_reader is null)
         {
@@ -168,7 +166,7 @@ internal sealed partial class RtspSession
         response.Headers.Set("Range", "npt=0.000-");
         string baseUrl = request.Uri.TrimEnd('/');
         response.Headers.Set("RTP-Info", RtpInfoHeader.Format(
-            _packetizers.Select((p, i) => (p, i)).Where(x => x.p is not null).Select(x => new RtpInfoEntry($"{baseUrl}/trackID={x.i}", x.p!.SequenceNumber))));
+            _setUp.Select((on, i) => (on, i)).Where(x => x.on).Select(x => new RtpInfoEntry($"{baseUrl}/trackID={x.i}"))));
         Log.Reading(_logger, _id, _path.Name);
         return response;
     }
@@ -198,9 +196,8 @@ internal sealed partial class RtspSession
     private async Task PlayLoopAsync(PathReader reader)
     {
         var output = _connection.Transport.Output;
-        var sink = new InterleavedSink(output);
-        var udpSink = new UdpSink(_udp);
         string reason = "reader left";
+        bool waitForKeyframe = false;
         try
         {
             while (await reader.Units.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
@@ -214,19 +211,7 @@ internal sealed partial class RtspSession
                     {
                         try
                         {
-                            if (_packetizers[unit.TrackIndex] is { } packetizer)
-                            {
-                                if (_udpDestinations[unit.TrackIndex] is { } destination)
-                                {
-                                    udpSink.Destination = destination;
-                                    packetizer.Packetize((uint)unit.Pts, unit.Payload, udpSink);
-                                }
-                                else
-                                {
-                                    sink.Channel = _outputChannels[unit.TrackIndex];
-                                    packetizer.Packetize((uint)unit.Pts, unit.Payload, sink);
-                                }
-                            }
+                            waitForKeyframe = Send(unit, output, waitForKeyframe);
                         }
                         finally
                         {
@@ -262,6 +247,47 @@ internal sealed partial class RtspSession
         }
     }
 
+    /// <summary>
+    /// Copies a unit's shared RTP packets to this reader (interleaved or UDP). Units cached before the
+    /// path's packetizer existed have none: the reader then waits for the next keyframe that has them.
+    /// Returns whether it is (still) waiting for a keyframe.
+    /// </summary>
+    private bool Send(in AccessUnit unit, System.IO.Pipelines.PipeWriter output, bool waitForKeyframe)
+    {
+        var packets = unit.Buffer.Attachment;
+        bool video = _playTracks[unit.TrackIndex].IsVideo;
+        if (packets is null)
+        {
+            return waitForKeyframe || video;
+        }
+
+        if (waitForKeyframe && !(video && unit.Keyframe))
+        {
+            return true;
+        }
+
+        if (!_setUp[unit.TrackIndex])
+        {
+            return false;
+        }
+
+        var destination = _udpDestinations[unit.TrackIndex];
+        byte channel = _outputChannels[unit.TrackIndex];
+        foreach (var packet in new RtpPathPacketizer.PacketEnumerator(packets.Span))
+        {
+            if (destination is not null)
+            {
+                _udp.SendRtp(packet, destination);
+            }
+            else
+            {
+                RtspWriter.WriteInterleaved(output, channel, packet);
+            }
+        }
+
+        return false;
+    }
+
     private async Task StopPlayingAsync()
     {
         var reader = _reader;
@@ -279,32 +305,5 @@ internal sealed partial class RtspSession
                 // Stopped.
             }
         }
-
-    }
-
-    private void DisposePacketizers()
-    {
-        foreach (var packetizer in _packetizers)
-        {
-            packetizer?.Dispose();
-        }
-
-        _packetizers = [];
-    }
-
-    /// <summary>Sends each RTP packet to the reader's UDP port from the shared server socket.</summary>
-    private sealed class UdpSink(RtspUdpTransport udp) : IRtpPacketSink
-    {
-        public System.Net.SocketAddress? Destination { get; set; }
-
-        public void OnRtpPacket(ReadOnlySpan<byte> packet) => udp.SendRtp(packet, Destination!);
-    }
-
-    /// <summary>Writes each RTP packet as an interleaved frame into the connection's pipe (flushed per batch).</summary>
-    private sealed class InterleavedSink(PipeWriter output) : IRtpPacketSink
-    {
-        public byte Channel { get; set; }
-
-        public void OnRtpPacket(ReadOnlySpan<byte> packet) => RtspWriter.WriteInterleaved(output, Channel, packet);
     }
 }

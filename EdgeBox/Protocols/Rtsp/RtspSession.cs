@@ -239,7 +239,6 @@ internal sealed partial class RtspSession : IAsyncDisposable
     {
         _closing.Cancel();
         await StopPlayingAsync().ConfigureAwait(false);
-        DisposePacketizers();
         ReleasePublisher();
         if (_path is not null)
         {
