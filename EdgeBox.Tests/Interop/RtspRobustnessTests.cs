@@ -63,27 +63,7 @@ public sealed class RtspRobustnessTests : IAsyncLifetime
 
     private static readonly string[] H264Aac = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac"];
 
-    private async Task WaitReadyAsync(string path, ExternalProcess publisher)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            using var response = await _http.GetAsync(new Uri(_api, $"/api/v1/paths/{path}"));
-            if (response.IsSuccessStatusCode)
-            {
-                var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-                if (json.GetProperty("state").GetString() == "ready" && json.GetProperty("framesIn").GetInt64() > 30)
-                {
-                    return;
-                }
-            }
-
-            Assert.False(publisher.HasExited, "the publisher exited: " + publisher.StandardError + "\n" + _server.Output);
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"path {path} did not become ready:\n{publisher.StandardError}\n{_server.Output}");
-    }
+    private Task WaitReadyAsync(string path, ExternalProcess publisher) => PathReadiness.WaitAsync(_http, _api, path, publisher, _server);
 
     private async Task<string> ProbeCodecsAsync(string url, string transport = "tcp")
     {
