@@ -104,7 +104,7 @@ internal sealed partial class EdgeBoxProcess : IAsyncDisposable
         return (process.ExitCode, process.Output);
     }
 
-    /// <summary>Waits until the server logs its HTTP address and answers on it.</summary>
+    /// <summary>Waits until the server has started and logged its HTTP address (and its other listeners).</summary>
     public async Task<Uri> WaitForHttpAsync(int timeoutSeconds = 30)
     {
         var clock = Stopwatch.StartNew();
@@ -115,8 +115,10 @@ internal sealed partial class EdgeBoxProcess : IAsyncDisposable
                 throw new InvalidOperationException($"edgebox exited with {_process.ExitCode} before listening:\n{Output}");
             }
 
-            var match = ListeningPattern().Match(Output);
-            if (match.Success)
+            // "EdgeBox started" follows every "Listening for ..." line, so all listeners are known then.
+            string output = Output;
+            var match = ListeningPattern().Match(output);
+            if (match.Success && output.Contains("EdgeBox started", StringComparison.Ordinal))
             {
                 BaseAddress = new Uri(match.Groups[1].Value);
                 return BaseAddress;
