@@ -140,6 +140,26 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sessions_are_listed_and_a_kicked_publisher_is_disconnected()
+    {
+        var publisher = PublishWithFfmpeg("live/kick", "tcp", seconds: 60);
+        await WaitReadyAsync("live/kick", publisher);
+
+        var sessions = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_api, "/api/v1/sessions"))).RootElement.GetProperty("items");
+        var session = sessions.EnumerateArray().Single(s => s.GetProperty("path").GetString() == "live/kick");
+        Assert.Equal("rtsp", session.GetProperty("protocol").GetString());
+        Assert.Equal("publishing", session.GetProperty("state").GetString());
+        Assert.True(session.GetProperty("bytesIn").GetInt64() > 0);
+
+        using var kick = await _http.DeleteAsync(new Uri(_api, "/api/v1/sessions/" + session.GetProperty("id").GetString()));
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, kick.StatusCode);
+        Assert.True(await publisher.WaitForExitAsync(TimeSpan.FromSeconds(15)), "the kicked publisher is still running");
+        using var gone = await _http.DeleteAsync(new Uri(_api, "/api/v1/sessions/nope"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Contains("closed through the API", _server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Second_publisher_is_refused_and_the_first_keeps_publishing()
     {
         var first = PublishWithFfmpeg("live/busy", "tcp");

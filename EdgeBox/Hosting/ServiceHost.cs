@@ -93,6 +93,7 @@ internal static partial class ServiceHost
         services.AddSingleton<IConfigApplier, LogLevelApplier>();
         services.AddSingleton(new MediaOptions { ReaderQueueSize = config.Media.ReaderQueueSize, ReaderMaxLag = config.Media.ReaderMaxLag });
         services.AddSingleton<MediaBufferPool>();
+        services.AddSingleton<SessionRegistry>();
         services.AddSingleton(sp => new PathManager(config, sp.GetRequiredService<MediaOptions>(), time, sp.GetRequiredService<ILogger<PathManager>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<PathManager>());
         services.AddSingleton(sp => new EdgeBoxMetrics(

@@ -19,6 +19,8 @@ internal static class ApiEndpoints
         api.MapGet("/info", Info);
         api.MapGet("/paths", Paths);
         api.MapGet("/paths/{**name}", PathByName);
+        api.MapGet("/sessions", Sessions);
+        api.MapDelete("/sessions/{id}", KickSession);
         api.MapGet("/config", GetConfig);
         api.MapPut("/config", PutConfig);
         api.MapGet("/config/history", History);
@@ -97,6 +99,24 @@ internal static class ApiEndpoints
         }
 
         return TypedResults.Json(new PathListResponse(items), ApiJsonContext.Default.PathListResponse);
+    }
+
+    private static JsonHttpResult<SessionListResponse> Sessions(SessionRegistry sessions) =>
+        TypedResults.Json(
+            new SessionListResponse(sessions.All.OrderBy(s => s.Created).Select(s =>
+                new SessionDto(s.Id, s.Protocol, s.Remote, s.Path, s.State, s.Created, s.BytesIn, s.BytesOut)).ToList()),
+            ApiJsonContext.Default.SessionListResponse);
+
+    /// <summary>Closes a session (a publisher or reader that should go). 204, or 404 when there is no such session.</summary>
+    private static IResult KickSession(string id, SessionRegistry sessions)
+    {
+        if (sessions.Find(id) is not { } session)
+        {
+            return TypedResults.Json(new ErrorResponse($"no session '{id}'"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
+        }
+
+        session.Kick();
+        return TypedResults.NoContent();
     }
 
     private static IResult PathByName(string name, PathManager paths) =>

@@ -63,6 +63,10 @@ internal sealed record TrackDto(string Codec, int ClockRate, int Channels, int W
 
 internal sealed record PathListResponse(IReadOnlyList<PathDto> Items);
 
+internal sealed record SessionDto(string Id, string Protocol, string Remote, string? Path, string State, DateTimeOffset Created, long BytesIn, long BytesOut);
+
+internal sealed record SessionListResponse(IReadOnlyList<SessionDto> Items);
+
 internal sealed record ConfigErrorDto(string Path, int Line, string Message, string? Env);
 
 internal sealed record ConfigErrorsResponse(string Error, IReadOnlyList<ConfigErrorDto> Errors);
@@ -119,6 +123,7 @@ internal sealed record PathSettingsDto(
 [JsonSerializable(typeof(InfoResponse))]
 [JsonSerializable(typeof(PathListResponse))]
 [JsonSerializable(typeof(PathDto))]
+[JsonSerializable(typeof(SessionListResponse))]
 [JsonSerializable(typeof(ConfigErrorsResponse))]
 [JsonSerializable(typeof(ConfigUpdateResponse))]
 [JsonSerializable(typeof(ConfigHistoryResponse))]

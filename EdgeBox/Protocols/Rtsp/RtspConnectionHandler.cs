@@ -12,6 +12,7 @@ internal sealed class RtspConnectionHandler(
     PathManager paths,
     MediaBufferPool pool,
     RtspUdpTransport udp,
+    SessionRegistry sessions,
     ConfigManager config,
     TimeProvider time,
     ILogger<RtspSession> logger) : ConnectionHandler
@@ -27,7 +28,7 @@ internal sealed class RtspConnectionHandler(
         {
             var settings = config.Current.Config.Rtsp;
             await using var session = new RtspSession(connection, paths, pool, udp, time, settings, logger);
-            await session.RunAsync(refuse: count > settings.MaxSessions).ConfigureAwait(false);
+            await session.RunAsync(refuse: count > settings.MaxSessions, sessions).ConfigureAwait(false);
         }
         finally
         {

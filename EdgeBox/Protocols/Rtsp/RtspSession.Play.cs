@@ -273,6 +273,7 @@ internal sealed partial class RtspSession
 
         var destination = _udpDestinations[unit.TrackIndex];
         byte channel = _outputChannels[unit.TrackIndex];
+        Interlocked.Add(ref _bytesOut, packets.Length);
         foreach (var packet in new RtpPathPacketizer.PacketEnumerator(packets.Span))
         {
             if (destination is not null)

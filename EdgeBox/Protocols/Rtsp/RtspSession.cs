@@ -13,7 +13,7 @@ namespace EdgeBox.Protocols.Rtsp;
 /// (DESCRIBE, SETUP, PLAY, then RTP out). Bad input ends this session only. Split by concern:
 /// <c>RtspSession.Publish.cs</c>, <c>RtspSession.Play.cs</c>, <c>RtspSession.Auth.cs</c>, <c>RtspSession.Log.cs</c>.
 /// </summary>
-internal sealed partial class RtspSession : IAsyncDisposable
+internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
 {
     private static readonly string[] Methods =
         ["OPTIONS", "DESCRIBE", "ANNOUNCE", "SETUP", "PLAY", "RECORD", "PAUSE", "TEARDOWN", "GET_PARAMETER", "SET_PARAMETER"];
@@ -37,19 +37,58 @@ internal sealed partial class RtspSession : IAsyncDisposable
         _paths = paths;
         _pool = pool;
         _udp = udp;
+        Created = time.GetUtcNow();
         _time = time;
         _settings = settings;
         _logger = logger;
         _nonce = RtspDigestChallenge.CreateNonce();
     }
 
-    private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
+    private long _bytesIn;
+    private long _bytesOut;
+
+    public string Id => _id;
+
+    public string Protocol => "rtsp";
+
+    public string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
+
+    string? IMediaSession.Path => _path?.Name;
+
+    public string State => _state switch
+    {
+        SessionState.Recording => "publishing",
+        SessionState.Playing => "reading",
+        SessionState.PreRecord or SessionState.PrePlay => "setup",
+        _ => "idle",
+    };
+
+    public DateTimeOffset Created { get; }
+
+    public long BytesIn => Interlocked.Read(ref _bytesIn);
+
+    public long BytesOut => Interlocked.Read(ref _bytesOut);
+
+    public void Kick() => End("closed through the API");
 
     /// <summary>The client's IP address, where UDP RTP goes to and comes from.</summary>
     private System.Net.IPAddress? RemoteAddress =>
         (_connection.RemoteEndPoint as System.Net.IPEndPoint) is { } endpoint ? RtspUdpTransport.Normalize(endpoint).Address : null;
 
-    public async Task RunAsync(bool refuse)
+    public async Task RunAsync(bool refuse, SessionRegistry registry)
+    {
+        registry.Add(this);
+        try
+        {
+            await RunCoreAsync(refuse).ConfigureAwait(false);
+        }
+        finally
+        {
+            registry.Remove(this);
+        }
+    }
+
+    private async Task RunCoreAsync(bool refuse)
     {
         Log.Opened(_logger, _id, Remote);
         var input = _connection.Transport.Input;
@@ -82,6 +121,7 @@ internal sealed partial class RtspSession : IAsyncDisposable
                 }
                 finally
                 {
+                    Interlocked.Add(ref _bytesIn, result.Buffer.Slice(0, buffer.Start).Length);
                     input.AdvanceTo(buffer.Start, buffer.End);
                 }
             }
