@@ -109,6 +109,7 @@ public sealed class AotCliTests : IAsyncLifetime, IDisposable
         var (code, output) = await Run("storage", "verify", "--data", _dir.File("data"));
         Assert.Equal(0, code);
         Assert.Contains("ok    config_history", output, StringComparison.Ordinal);
+        Assert.Contains("ok    events", output, StringComparison.Ordinal);
         Assert.DoesNotContain("FAIL", output, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(_dir.File("data"), ".verify-*"));
     }

@@ -157,6 +157,9 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
         using var gone = await _http.DeleteAsync(new Uri(_api, "/api/v1/sessions/nope"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Contains("closed through the API", _server.Output, StringComparison.Ordinal);
+
+        var events = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_api, "/api/v1/events?path=live/kick"))).RootElement.GetProperty("items");
+        Assert.Equal(["source.ready", "source.notready"], events.EnumerateArray().Select(e => e.GetProperty("type").GetString()));
     }
 
     [Fact]

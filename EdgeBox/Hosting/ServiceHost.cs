@@ -94,6 +94,7 @@ internal static partial class ServiceHost
         services.AddSingleton(new MediaOptions { ReaderQueueSize = config.Media.ReaderQueueSize, ReaderMaxLag = config.Media.ReaderMaxLag });
         services.AddSingleton<MediaBufferPool>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<Events.EventBus>();
         services.AddSingleton(sp => new PathManager(config, sp.GetRequiredService<MediaOptions>(), time, sp.GetRequiredService<ILogger<PathManager>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<PathManager>());
         services.AddSingleton(sp => new EdgeBoxMetrics(
@@ -119,6 +120,9 @@ internal static partial class ServiceHost
 
         await using var app = builder.Build();
         _ = app.Services.GetRequiredService<ConfigManager>(); // records the start-up version before serving
+        var bus = app.Services.GetRequiredService<Events.EventBus>();
+        app.Services.GetRequiredService<PathManager>().ReaderDropped += reader =>
+            bus.Publish(Events.EventTypes.ReaderDropped, reader.Path.Name, reader.Id, $"reader {reader.Id} ({reader.Kind}) stayed behind the source and was dropped");
         app.MapPrometheusScrapingEndpoint("/metrics");
         ApiEndpoints.Map(app);
         ConsoleEndpoints.Map(app);

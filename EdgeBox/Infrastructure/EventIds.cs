@@ -29,6 +29,7 @@ internal static class EventIds
 
     public const int DatabaseCorrupt = 300;
     public const int DatabaseOpened = 301;
+    public const int EventStoreFailed = 302;
     public const int NativeProbeFailed = 402;
 
     public const int ReaderDropped = 600;

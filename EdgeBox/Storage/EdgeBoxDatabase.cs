@@ -143,6 +143,9 @@ internal sealed partial class EdgeBoxDatabase : IDisposable
 
     public ILiteCollection<BsonDocument> Collection(string name) => _db.GetCollection(name);
 
+    /// <summary>A collection whose documents get increasing 64-bit ids on insert (LiteDB's default would be ObjectId).</summary>
+    public ILiteCollection<BsonDocument> SequentialCollection(string name) => _db.GetCollection(name, BsonAutoId.Int64);
+
     public void Checkpoint() => _db.Checkpoint();
 
     public void Dispose() => _db.Dispose();

@@ -15,6 +15,7 @@ internal static class StorageVerifier
         using (var db = new LiteDatabase(new ConnectionString { Filename = scratchFile, Connection = ConnectionType.Direct }))
         {
             results.Add(RoundTrip(db, ConfigHistoryShape.Instance));
+            results.Add(RoundTrip(db, EventShape.Instance));
         }
 
         File.Delete(scratchFile);

@@ -20,6 +20,7 @@ internal static class ApiEndpoints
         api.MapGet("/paths", Paths);
         api.MapGet("/paths/{**name}", PathByName);
         api.MapGet("/sessions", Sessions);
+        api.MapGet("/events", EventsSince);
         api.MapDelete("/sessions/{id}", KickSession);
         api.MapGet("/config", GetConfig);
         api.MapPut("/config", PutConfig);
@@ -100,6 +101,10 @@ internal static class ApiEndpoints
 
         return TypedResults.Json(new PathListResponse(items), ApiJsonContext.Default.PathListResponse);
     }
+
+    /// <summary>Stored events after <c>since</c> (an event id), oldest first; filter by <c>type</c> and <c>path</c>; at most <c>limit</c> (default 100, at most 1000).</summary>
+    private static JsonHttpResult<EventListResponse> EventsSince(Events.EventBus events, long? since, string? type, string? path, int? limit) =>
+        TypedResults.Json(new EventListResponse(events.Query(since ?? 0, type, path, Math.Clamp(limit ?? 100, 1, 1000))), ApiJsonContext.Default.EventListResponse);
 
     private static JsonHttpResult<SessionListResponse> Sessions(SessionRegistry sessions) =>
         TypedResults.Json(

@@ -67,6 +67,8 @@ internal sealed record SessionDto(string Id, string Protocol, string Remote, str
 
 internal sealed record SessionListResponse(IReadOnlyList<SessionDto> Items);
 
+internal sealed record EventListResponse(IReadOnlyList<Events.EdgeBoxEvent> Items);
+
 internal sealed record ConfigErrorDto(string Path, int Line, string Message, string? Env);
 
 internal sealed record ConfigErrorsResponse(string Error, IReadOnlyList<ConfigErrorDto> Errors);
@@ -124,6 +126,7 @@ internal sealed record PathSettingsDto(
 [JsonSerializable(typeof(PathListResponse))]
 [JsonSerializable(typeof(PathDto))]
 [JsonSerializable(typeof(SessionListResponse))]
+[JsonSerializable(typeof(EventListResponse))]
 [JsonSerializable(typeof(ConfigErrorsResponse))]
 [JsonSerializable(typeof(ConfigUpdateResponse))]
 [JsonSerializable(typeof(ConfigHistoryResponse))]

@@ -13,6 +13,7 @@ internal sealed class RtspConnectionHandler(
     MediaBufferPool pool,
     RtspUdpTransport udp,
     SessionRegistry sessions,
+    Events.EventBus events,
     ConfigManager config,
     TimeProvider time,
     ILogger<RtspSession> logger) : ConnectionHandler
@@ -27,7 +28,7 @@ internal sealed class RtspConnectionHandler(
         try
         {
             var settings = config.Current.Config.Rtsp;
-            await using var session = new RtspSession(connection, paths, pool, udp, time, settings, logger);
+            await using var session = new RtspSession(connection, paths, pool, udp, events, time, settings, logger);
             await session.RunAsync(refuse: count > settings.MaxSessions, sessions).ConfigureAwait(false);
         }
         finally

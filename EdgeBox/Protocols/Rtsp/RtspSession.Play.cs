@@ -168,6 +168,7 @@ internal sealed partial class RtspSession
         response.Headers.Set("RTP-Info", RtpInfoHeader.Format(
             _setUp.Select((on, i) => (on, i)).Where(x => x.on).Select(x => new RtpInfoEntry($"{baseUrl}/trackID={x.i}"))));
         Log.Reading(_logger, _id, _path.Name);
+        _events.Publish(Events.EventTypes.ReaderJoined, _path.Name, _id, $"RTSP reader {Remote} joined");
         return response;
     }
 

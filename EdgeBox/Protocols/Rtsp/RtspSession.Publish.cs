@@ -122,6 +122,7 @@ internal sealed partial class RtspSession
         if (refusal != PublishRefusal.None)
         {
             Log.PublishRefused(_logger, _id, _path.Name, refusal.ToString());
+            _events.Publish(Events.EventTypes.PublisherRefused, _path.Name, _id, $"RTSP publisher {Remote} refused: someone is already publishing");
             return new RtspResponse(RtspStatusCodes.BadRequest, request.CSeq, "Someone is already publishing to this path");
         }
 
@@ -130,6 +131,7 @@ internal sealed partial class RtspSession
         _state = SessionState.Recording;
         string codecs = string.Join(", ", _announcedTracks!.Select(t => t.Codec.Name()));
         Log.Publishing(_logger, _id, _path.Name, codecs);
+        _events.Publish(Events.EventTypes.SourceReady, _path.Name, _id, $"RTSP publisher {Remote} is publishing {codecs}");
         return WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
     }
 

@@ -22,6 +22,7 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
     private readonly PathManager _paths;
     private readonly MediaBufferPool _pool;
     private readonly RtspUdpTransport _udp;
+    private readonly Events.EventBus _events;
     private readonly TimeProvider _time;
     private readonly RtspConfig _settings;
     private readonly ILogger _logger;
@@ -31,8 +32,9 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
     private MediaPath? _path;
     private bool _ended;
 
-    public RtspSession(ConnectionContext connection, PathManager paths, MediaBufferPool pool, RtspUdpTransport udp, TimeProvider time, RtspConfig settings, ILogger logger)
+    public RtspSession(ConnectionContext connection, PathManager paths, MediaBufferPool pool, RtspUdpTransport udp, Events.EventBus events, TimeProvider time, RtspConfig settings, ILogger logger)
     {
+        _events = events;
         _connection = connection;
         _paths = paths;
         _pool = pool;
@@ -278,7 +280,17 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
     public async ValueTask DisposeAsync()
     {
         _closing.Cancel();
+        if (_reader is not null && _path is not null)
+        {
+            _events.Publish(Events.EventTypes.ReaderLeft, _path.Name, _id, $"RTSP reader {Remote} left");
+        }
+
         await StopPlayingAsync().ConfigureAwait(false);
+        if (_source is not null && _path is not null)
+        {
+            _events.Publish(Events.EventTypes.SourceNotReady, _path.Name, _id, $"RTSP publisher {Remote} stopped publishing");
+        }
+
         ReleasePublisher();
         if (_path is not null)
         {
