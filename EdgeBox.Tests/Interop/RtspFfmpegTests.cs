@@ -23,8 +23,17 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
         environment["EDGEBOX_RTSP_SESSIONTIMEOUT"] = "3s"; // short, so idle sessions are closed within a test
         _server = EdgeBoxProcess.Start(binary, ["run", "--data", _dir.File("data")], environment);
         _processes.Add(_server);
-        _api = await _server.WaitForHttpAsync();
-        _rtsp = _server.RtspAddress ?? throw new InvalidOperationException("no RTSP listener logged:\n" + _server.Output);
+        try
+        {
+            _api = await _server.WaitForHttpAsync();
+            _rtsp = _server.RtspAddress ?? throw new InvalidOperationException("no RTSP listener logged:\n" + _server.Output);
+        }
+        catch (Exception)
+        {
+            // xunit does not call DisposeAsync when InitializeAsync fails: stop the server here.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()

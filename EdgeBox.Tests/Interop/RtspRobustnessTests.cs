@@ -33,8 +33,17 @@ public sealed class RtspRobustnessTests : IAsyncLifetime
             """);
         _server = EdgeBoxProcess.Start(binary, ["run", "--config", config, "--data", _dir.File("data")], EdgeBoxProcess.LoopbackEnvironment());
         _processes.Add(_server);
-        _api = await _server.WaitForHttpAsync();
-        _rtsp = _server.RtspAddress ?? throw new InvalidOperationException("no RTSP listener logged:\n" + _server.Output);
+        try
+        {
+            _api = await _server.WaitForHttpAsync();
+            _rtsp = _server.RtspAddress ?? throw new InvalidOperationException("no RTSP listener logged:\n" + _server.Output);
+        }
+        catch (Exception)
+        {
+            // xunit does not call DisposeAsync when InitializeAsync fails: stop the server here.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
