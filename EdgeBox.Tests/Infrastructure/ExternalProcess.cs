@@ -75,38 +75,10 @@ internal sealed class ExternalProcess : IAsyncDisposable
         return (process.ExitCode, process.StandardOutput, process.StandardError);
     }
 
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-            _process.WaitForExit(); // drain the output events
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    /// <summary>Waits for exit; returns false on timeout.</summary>
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => ChildProcesses.WaitForExitAsync(_process, timeout);
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await WaitForExitAsync(TimeSpan.FromSeconds(5));
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ChildProcesses.StopAsync(_process);
 
     private void Append(StringBuilder target, string? line)
     {

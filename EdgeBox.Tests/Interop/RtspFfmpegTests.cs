@@ -9,43 +9,15 @@ namespace EdgeBox.Tests.Interop;
 public sealed class RtspFfmpegTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _dir = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly List<IAsyncDisposable> _processes = [];
-    private EdgeBoxProcess _server = null!;
-    private Uri _api = null!;
-    private Uri _rtsp = null!;
+    private RtspTestServer _box = null!;
 
-    public async Task InitializeAsync()
-    {
-        string binary = await AotBinary.PathAsync();
-        var environment = EdgeBoxProcess.LoopbackEnvironment();
-        environment["EDGEBOX_RTSP_SESSIONTIMEOUT"] = "3s"; // short, so idle sessions are closed within a test
-        _server = EdgeBoxProcess.Start(binary, ["run", "--data", _dir.File("data")], environment);
-        _processes.Add(_server);
-        try
+    public async Task InitializeAsync() =>
+        _box = await RtspTestServer.StartAsync(environment: new Dictionary<string, string?>
         {
-            _api = await _server.WaitForHttpAsync();
-            _rtsp = _server.RtspAddress ?? throw new InvalidOperationException("no RTSP listener logged:\n" + _server.Output);
-        }
-        catch (Exception)
-        {
-            // xunit does not call DisposeAsync when InitializeAsync fails: stop the server here.
-            await DisposeAsync();
-            throw;
-        }
-    }
+            ["EDGEBOX_RTSP_SESSIONTIMEOUT"] = "3s", // short, so idle sessions are closed within a test
+        });
 
-    public async Task DisposeAsync()
-    {
-        foreach (var process in Enumerable.Reverse(_processes))
-        {
-            await process.DisposeAsync();
-        }
-
-        _http.Dispose();
-        _dir.Dispose();
-    }
+    public async Task DisposeAsync() => await _box.DisposeAsync();
 
     private ExternalProcess PublishWithFfmpeg(string path, string transport, string videoCodec = "libx264", string audio = "aac", int seconds = 30)
     {
@@ -56,18 +28,18 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
             "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-c:v", videoCodec, "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p",
             "-c:a", audio, "-b:a", "64k",
-            "-f", "rtsp", "-rtsp_transport", transport, $"{_rtsp}{path}");
-        _processes.Add(publisher);
+            "-f", "rtsp", "-rtsp_transport", transport, $"{_box.Rtsp}{path}");
+        _box.Track(publisher);
         return publisher;
     }
 
-    private Task WaitReadyAsync(string path, ExternalProcess publisher) => PathReadiness.WaitAsync(_http, _api, path, publisher, _server);
+    private Task WaitReadyAsync(string path, ExternalProcess publisher) => _box.WaitReadyAsync(path, publisher);
 
     private async Task<JsonElement> ProbeAsync(string path, string transport)
     {
         var (code, stdout, stderr) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-rtsp_transport", transport,
-            "-show_entries", "stream=codec_name,width,height,sample_rate", "-of", "json", $"{_rtsp}{path}");
-        Assert.True(code == 0, stderr + "\n" + _server.Output);
+            "-show_entries", "stream=codec_name,width,height,sample_rate", "-of", "json", $"{_box.Rtsp}{path}");
+        Assert.True(code == 0, stderr + "\n" + _box.Process.Output);
         return JsonDocument.Parse(stdout).RootElement.GetProperty("streams");
     }
 
@@ -86,7 +58,7 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
 
         // A late reader decodes cleanly from its first frame: no "non-existing PPS", no errors at all.
         var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error",
-            "-rtsp_transport", "tcp", "-i", $"{_rtsp}live/tcp", "-t", "3", "-f", "null", "-");
+            "-rtsp_transport", "tcp", "-i", $"{_box.Rtsp}live/tcp", "-t", "3", "-f", "null", "-");
         Assert.Equal(0, code);
         Assert.Equal("", errors.Trim());
     }
@@ -97,9 +69,9 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
         var publisher = PublishWithFfmpeg("live/copy", "tcp");
         await WaitReadyAsync("live/copy", publisher);
 
-        string output = _dir.File("copy.mkv");
+        string output = _box.Directory.File("copy.mkv");
         var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error",
-            "-rtsp_transport", "tcp", "-i", $"{_rtsp}live/copy", "-t", "4", "-c", "copy", output);
+            "-rtsp_transport", "tcp", "-i", $"{_box.Rtsp}live/copy", "-t", "4", "-c", "copy", output);
         Assert.True(code == 0, errors);
 
         var (_, probe, _) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name", "-of", "json", output);
@@ -122,7 +94,7 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
         foreach (string transport in new[] { "udp", "tcp" })
         {
             var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error",
-                "-rtsp_transport", transport, "-i", $"{_rtsp}live/udp", "-t", "3", "-f", "null", "-");
+                "-rtsp_transport", transport, "-i", $"{_box.Rtsp}live/udp", "-t", "3", "-f", "null", "-");
             Assert.True(code == 0, errors);
             Assert.Equal("", errors.Trim());
         }
@@ -135,7 +107,7 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
         await WaitReadyAsync("live/idle", publisher);
 
         using var idle = new System.Net.Sockets.TcpClient();
-        await idle.ConnectAsync(_rtsp.Host, _rtsp.Port);
+        await idle.ConnectAsync(_box.Rtsp.Host, _box.Rtsp.Port);
         var clock = Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         int read = await idle.GetStream().ReadAsync(new byte[16], timeout.Token); // 0 = closed by the server
@@ -154,20 +126,20 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
         var publisher = PublishWithFfmpeg("live/kick", "tcp", seconds: 60);
         await WaitReadyAsync("live/kick", publisher);
 
-        var sessions = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_api, "/api/v1/sessions"))).RootElement.GetProperty("items");
+        var sessions = JsonDocument.Parse(await _box.Http.GetStringAsync(new Uri(_box.Api, "/api/v1/sessions"))).RootElement.GetProperty("items");
         var session = sessions.EnumerateArray().Single(s => s.GetProperty("path").GetString() == "live/kick");
         Assert.Equal("rtsp", session.GetProperty("protocol").GetString());
         Assert.Equal("publishing", session.GetProperty("state").GetString());
         Assert.True(session.GetProperty("bytesIn").GetInt64() > 0);
 
-        using var kick = await _http.DeleteAsync(new Uri(_api, "/api/v1/sessions/" + session.GetProperty("id").GetString()));
+        using var kick = await _box.Http.DeleteAsync(new Uri(_box.Api, "/api/v1/sessions/" + session.GetProperty("id").GetString()));
         Assert.Equal(System.Net.HttpStatusCode.NoContent, kick.StatusCode);
         Assert.True(await publisher.WaitForExitAsync(TimeSpan.FromSeconds(15)), "the kicked publisher is still running");
-        using var gone = await _http.DeleteAsync(new Uri(_api, "/api/v1/sessions/nope"));
+        using var gone = await _box.Http.DeleteAsync(new Uri(_box.Api, "/api/v1/sessions/nope"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
-        Assert.Contains("closed through the API", _server.Output, StringComparison.Ordinal);
+        Assert.Contains("closed through the API", _box.Process.Output, StringComparison.Ordinal);
 
-        var events = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_api, "/api/v1/events?path=live/kick"))).RootElement.GetProperty("items");
+        var events = JsonDocument.Parse(await _box.Http.GetStringAsync(new Uri(_box.Api, "/api/v1/events?path=live/kick"))).RootElement.GetProperty("items");
         Assert.Equal(["source.ready", "source.notready"], events.EnumerateArray().Select(e => e.GetProperty("type").GetString()));
     }
 
@@ -199,11 +171,11 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
         var publisher = ExternalProcess.Start("gst-launch-1.0", "-q",
             "videotestsrc", "is-live=true", "num-buffers=750", "!", "video/x-raw,width=320,height=240,framerate=25/1",
             "!", "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=25",
-            "!", "video/x-h264,profile=baseline", "!", "rtspclientsink", "protocols=tcp", $"location={_rtsp}live/gst");
-        _processes.Add(publisher);
+            "!", "video/x-h264,profile=baseline", "!", "rtspclientsink", "protocols=tcp", $"location={_box.Rtsp}live/gst");
+        _box.Track(publisher);
         await WaitReadyAsync("live/gst", publisher);
 
-        var (code, stdout, stderr) = await ExternalProcess.RunAsync(Bound, "gst-discoverer-1.0", "-t", "20", $"{_rtsp}live/gst");
+        var (code, stdout, stderr) = await ExternalProcess.RunAsync(Bound, "gst-discoverer-1.0", "-t", "20", $"{_box.Rtsp}live/gst");
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("H.264", stdout, StringComparison.Ordinal);
         Assert.Contains("Width: 320", stdout, StringComparison.Ordinal);

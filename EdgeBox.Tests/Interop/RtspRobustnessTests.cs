@@ -15,47 +15,21 @@ namespace EdgeBox.Tests.Interop;
 public sealed class RtspRobustnessTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _dir = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly List<IAsyncDisposable> _processes = [];
-    private EdgeBoxProcess _server = null!;
-    private Uri _api = null!;
-    private Uri _rtsp = null!;
+    private RtspTestServer _box = null!;
 
-    public async Task InitializeAsync()
-    {
-        string binary = await AotBinary.PathAsync();
-        string config = _dir.File("edgebox.yml");
-        File.WriteAllText(config, """
-            paths:
-              secure: { publishUser: pub, publishPass: "s3cret-pub", readUser: viewer, readPass: "s3cret-read" }
-              "~^live/.+$": {}
-            """);
-        _server = EdgeBoxProcess.Start(binary, ["run", "--config", config, "--data", _dir.File("data")], EdgeBoxProcess.LoopbackEnvironment());
-        _processes.Add(_server);
-        try
+    public async Task InitializeAsync() =>
+        _box = await RtspTestServer.StartAsync(directory =>
         {
-            _api = await _server.WaitForHttpAsync();
-            _rtsp = _server.RtspAddress ?? throw new InvalidOperationException("no RTSP listener logged:\n" + _server.Output);
-        }
-        catch (Exception)
-        {
-            // xunit does not call DisposeAsync when InitializeAsync fails: stop the server here.
-            await DisposeAsync();
-            throw;
-        }
-    }
+            string config = directory.File("edgebox.yml");
+            File.WriteAllText(config, """
+                paths:
+                  secure: { publishUser: pub, publishPass: "s3cret-pub", readUser: viewer, readPass: "s3cret-read" }
+                  "~^live/.+$": {}
+                """);
+            return ["--config", config];
+        });
 
-    public async Task DisposeAsync()
-    {
-        foreach (var process in Enumerable.Reverse(_processes))
-        {
-            await process.DisposeAsync();
-        }
-
-        _http.Dispose();
-        _dir.Dispose();
-    }
+    public async Task DisposeAsync() => await _box.DisposeAsync();
 
     private ExternalProcess Publish(string url, string[] codecArguments, int seconds = 30)
     {
@@ -66,24 +40,24 @@ public sealed class RtspRobustnessTests : IAsyncLifetime
             "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. codecArguments,
             "-f", "rtsp", "-rtsp_transport", "tcp", url]);
-        _processes.Add(publisher);
+        _box.Track(publisher);
         return publisher;
     }
 
     private static readonly string[] H264Aac = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac"];
 
-    private Task WaitReadyAsync(string path, ExternalProcess publisher) => PathReadiness.WaitAsync(_http, _api, path, publisher, _server);
+    private Task WaitReadyAsync(string path, ExternalProcess publisher) => _box.WaitReadyAsync(path, publisher);
 
     private async Task<string> ProbeCodecsAsync(string url, string transport = "tcp")
     {
         var (code, stdout, stderr) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-rtsp_transport", transport,
             "-show_entries", "stream=codec_name,width,height,sample_rate", "-of", "json", url);
-        Assert.True(code == 0, stderr + "\n" + _server.Output);
+        Assert.True(code == 0, stderr + "\n" + _box.Process.Output);
         return stdout;
     }
 
     private string Url(string path, string? user = null, string? pass = null) =>
-        user is null ? $"{_rtsp}{path}" : $"rtsp://{user}:{pass}@{_rtsp.Host}:{_rtsp.Port}/{path}";
+        user is null ? $"{_box.Rtsp}{path}" : $"rtsp://{user}:{pass}@{_box.Rtsp.Host}:{_box.Rtsp.Port}/{path}";
 
     [Fact]
     public async Task Digest_credentials_are_required_checked_and_never_logged()
@@ -105,11 +79,11 @@ public sealed class RtspRobustnessTests : IAsyncLifetime
         Assert.Contains("401", noAuthErrors, StringComparison.Ordinal);
         Assert.Contains("h264", await ProbeCodecsAsync(Url("secure", "viewer", "s3cret-read")), StringComparison.Ordinal);
 
-        Assert.Contains("wrong credentials", _server.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cret", _server.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("wrong\"", _server.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Authorization", _server.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cret", string.Concat(Directory.GetFiles(_dir.File("data/logs")).Select(File.ReadAllText)), StringComparison.Ordinal);
+        Assert.Contains("wrong credentials", _box.Process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", _box.Process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong\"", _box.Process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Authorization", _box.Process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", string.Concat(Directory.GetFiles(_box.Directory.File("data/logs")).Select(File.ReadAllText)), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -145,7 +119,7 @@ public sealed class RtspRobustnessTests : IAsyncLifetime
 
         // A reader that sets up, plays and then never reads: its socket buffers fill up.
         using var stuck = new TcpClient();
-        await stuck.ConnectAsync(_rtsp.Host, _rtsp.Port);
+        await stuck.ConnectAsync(_box.Rtsp.Host, _box.Rtsp.Port);
         var stream = stuck.GetStream();
         string url = Url("live/many");
         await SendAsync(stream, $"SETUP {url}/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n");
@@ -158,7 +132,7 @@ public sealed class RtspRobustnessTests : IAsyncLifetime
         var results = await Task.WhenAll(readers);
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.StandardError));
 
-        var path = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_api, "/api/v1/paths/live/many"))).RootElement;
+        var path = JsonDocument.Parse(await _box.Http.GetStringAsync(new Uri(_box.Api, "/api/v1/paths/live/many"))).RootElement;
         Assert.Equal("ready", path.GetProperty("state").GetString());
         Assert.False(publisher.HasExited);
     }
@@ -179,7 +153,7 @@ public sealed class RtspRobustnessTests : IAsyncLifetime
         {
             byte[] input = Mutate(corpus[random.Next(corpus.Count)], random);
             using var client = new TcpClient();
-            await client.ConnectAsync(_rtsp.Host, _rtsp.Port);
+            await client.ConnectAsync(_box.Rtsp.Host, _box.Rtsp.Port);
             client.ReceiveTimeout = 500;
             var stream = client.GetStream();
             try
@@ -197,12 +171,12 @@ public sealed class RtspRobustnessTests : IAsyncLifetime
         }
 
         Assert.True(sent > 20);
-        Assert.False(_server.HasExited, _server.Output);
+        Assert.False(_box.Process.HasExited, _box.Process.Output);
         Assert.False(publisher.HasExited, publisher.StandardError);
         var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error",
             "-rtsp_transport", "tcp", "-i", Url("live/fuzz"), "-t", "2", "-f", "null", "-");
         Assert.True(code == 0, errors);
-        using var health = await _http.GetAsync(new Uri(_api, "/api/v1/health"));
+        using var health = await _box.Http.GetAsync(new Uri(_box.Api, "/api/v1/health"));
         Assert.True(health.IsSuccessStatusCode);
     }
 
