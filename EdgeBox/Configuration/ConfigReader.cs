@@ -13,7 +13,11 @@ internal sealed class ConfigReader
     private static readonly string[] RtspKeys = ["enabled", "address", "rtpAddress", "rtcpAddress", "sessionTimeout", "maxSessions"];
     private static readonly string[] WebRtcKeys = ["enabled", "address", "additionalHosts"];
     private static readonly string[] MediaKeys = ["readerQueueSize", "readerMaxLag"];
-    internal static readonly string[] PathKeys = ["source", "record", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass"];
+    internal static readonly string[] PathKeys =
+    [
+        "source", "sourceOnDemand", "sourceOnDemandStartTimeout", "sourceOnDemandCloseAfter", "rtspTransport", "sourceFingerprint",
+        "reconnectDelay", "reconnectMaxDelay", "forward", "record", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass",
+    ];
 
     private readonly List<ConfigError> _errors;
 
@@ -192,6 +196,14 @@ internal sealed class ConfigReader
             value = key.Value switch
             {
                 "source" => value with { Source = String(child, path + ".source", "", allowEmpty: false) },
+                "sourceOnDemand" => value with { SourceOnDemand = Bool(child, path + ".sourceOnDemand", false) },
+                "sourceOnDemandStartTimeout" => value with { SourceOnDemandStartTimeout = Duration(child, path + ".sourceOnDemandStartTimeout", TimeSpan.FromSeconds(10)) },
+                "sourceOnDemandCloseAfter" => value with { SourceOnDemandCloseAfter = Duration(child, path + ".sourceOnDemandCloseAfter", TimeSpan.FromSeconds(10)) },
+                "rtspTransport" => value with { RtspTransport = Enum(child, path + ".rtspTransport", RtspTransportSetting.Automatic) },
+                "sourceFingerprint" => value with { SourceFingerprint = String(child, path + ".sourceFingerprint", "", allowEmpty: false) },
+                "reconnectDelay" => value with { ReconnectDelay = Duration(child, path + ".reconnectDelay", TimeSpan.FromSeconds(1)) },
+                "reconnectMaxDelay" => value with { ReconnectMaxDelay = Duration(child, path + ".reconnectMaxDelay", TimeSpan.FromSeconds(30)) },
+                "forward" => value with { Forward = new TextList(StringList(child, path + ".forward")) },
                 "record" => value with { Record = Bool(child, path + ".record", false) },
                 "maxReaders" => value with { MaxReaders = Int(child, path + ".maxReaders", 0, 0, 1_000_000) },
                 "overridePublisher" => value with { OverridePublisher = Bool(child, path + ".overridePublisher", false) },

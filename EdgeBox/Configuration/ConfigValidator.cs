@@ -19,6 +19,8 @@ internal static class ConfigValidator
     private static readonly SearchValues<char> PathNameChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./~");
 
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
+
     public static void Validate(EdgeBoxConfig config, List<ConfigError> errors, ConfigLocator at)
     {
         var tcp = new Dictionary<int, string>();
@@ -41,6 +43,11 @@ internal static class ConfigValidator
         }
 
         Path(config.PathDefaults, "pathDefaults", errors, at);
+        if (PathSources.IsPulled(config.PathDefaults.Source))
+        {
+            errors.Add(at.Error("pathDefaults.source", "a URL source belongs to one path, not to pathDefaults"));
+        }
+
         foreach (var path in config.Paths)
         {
             string key = "paths." + path.Name;
@@ -50,6 +57,21 @@ internal static class ConfigValidator
             }
 
             Path(path.Config, key, errors, at);
+            var effective = config.EffectivePath(path);
+            if (path.IsRegex && PathSources.IsPulled(effective.Source))
+            {
+                errors.Add(at.Error(key + ".source", "a regex path cannot pull a URL source: give the path a literal name"));
+            }
+
+            if (path.Config.SourceOnDemand == true && !PathSources.IsPulled(effective.Source))
+            {
+                errors.Add(at.Error(key + ".sourceOnDemand", "needs a URL source (rtsp://...) to pull on demand"));
+            }
+
+            if (effective.ReconnectDelay > effective.ReconnectMaxDelay)
+            {
+                errors.Add(at.Error(key + ".reconnectDelay", "must not be longer than reconnectMaxDelay"));
+            }
         }
     }
 
@@ -119,8 +141,44 @@ internal static class ConfigValidator
         if (path.Source is { } source && source != PathSources.Publisher)
         {
             string sourceKey = key + ".source";
-            errors.Add(at.Error(sourceKey, $"unsupported source '{source}'; this build supports: {PathSources.Publisher}"));
+            if (!PathSources.IsPulled(source))
+            {
+                string shown = Protocols.Rtsp.Client.RtspSourceUrl.Redact(source);
+                errors.Add(at.Error(sourceKey, $"unsupported source '{shown}'; this build supports: {PathSources.Publisher}, rtsp://..., rtsps://..."));
+            }
+            else if (!Protocols.Rtsp.Client.RtspSourceUrl.TryParse(source, out _, out string urlError))
+            {
+                errors.Add(at.Error(sourceKey, urlError));
+            }
         }
+
+        if (path.SourceFingerprint is { } fingerprint && !IsSha256Fingerprint(fingerprint))
+        {
+            errors.Add(at.Error(key + ".sourceFingerprint", "expected the certificate's SHA-256 fingerprint: 64 hex digits (colons allowed)"));
+        }
+
+        if (path.ReconnectDelay is { } delay && delay < TimeSpan.FromMilliseconds(100))
+        {
+            errors.Add(at.Error(key + ".reconnectDelay", "must be at least 100ms"));
+        }
+
+        if (path.Forward is { } forward)
+        {
+            for (int i = 0; i < forward.Count; i++)
+            {
+                if (!Protocols.Rtsp.Client.RtspSourceUrl.TryParse(forward[i], out _, out string urlError))
+                {
+                    errors.Add(at.Error($"{key}.forward[{i}]", urlError));
+                }
+            }
+        }
+    }
+
+    /// <summary>64 hex digits, optionally in colon-separated pairs (as <c>openssl x509 -fingerprint -sha256</c> prints).</summary>
+    public static bool IsSha256Fingerprint(string text)
+    {
+        string hex = text.Replace(":", "", StringComparison.Ordinal);
+        return hex.Length == 64 && hex.AsSpan().IndexOfAnyExcept(HexDigits) < 0;
     }
 
     private static void Pair(string? user, string? pass, string userKey, string passKey, List<ConfigError> errors, ConfigLocator at)

@@ -93,6 +93,29 @@ internal static class ConfigWriter
             Pair(e, "source", path.Source);
         }
 
+        if (path.SourceOnDemand is { } onDemand)
+        {
+            Pair(e, "sourceOnDemand", onDemand);
+        }
+
+        Duration(e, "sourceOnDemandStartTimeout", path.SourceOnDemandStartTimeout);
+        Duration(e, "sourceOnDemandCloseAfter", path.SourceOnDemandCloseAfter);
+        Optional(e, "rtspTransport", path.RtspTransport?.ToString().ToLowerInvariant());
+        Optional(e, "sourceFingerprint", path.SourceFingerprint);
+        Duration(e, "reconnectDelay", path.ReconnectDelay);
+        Duration(e, "reconnectMaxDelay", path.ReconnectMaxDelay);
+        if (path.Forward is { } forward)
+        {
+            Key(e, "forward");
+            e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+            foreach (string url in forward)
+            {
+                Value(e, url);
+            }
+
+            e.Emit(new SequenceEnd());
+        }
+
         if (path.Record is { } record)
         {
             Pair(e, "record", record);
@@ -114,6 +137,14 @@ internal static class ConfigWriter
         Optional(e, "readPass", path.ReadPass);
 
         e.Emit(new MappingEnd());
+    }
+
+    private static void Duration(Emitter e, string key, TimeSpan? value)
+    {
+        if (value is { } duration)
+        {
+            Pair(e, key, new Scalar(AnchorName.Empty, TagName.Empty, DurationText.Format(duration), ScalarStyle.Plain, true, false));
+        }
     }
 
     private static void Listener(Emitter e, string name, ListenerConfig listener)

@@ -119,10 +119,47 @@ internal sealed record WebRtcConfig
 /// </summary>
 internal sealed record PathConfig
 {
-    public static readonly PathConfig BuiltInDefaults = new() { Source = PathSources.Publisher, Record = false, MaxReaders = 0, OverridePublisher = false };
+    public static readonly PathConfig BuiltInDefaults = new()
+    {
+        Source = PathSources.Publisher,
+        SourceOnDemand = false,
+        SourceOnDemandStartTimeout = TimeSpan.FromSeconds(10),
+        SourceOnDemandCloseAfter = TimeSpan.FromSeconds(10),
+        RtspTransport = RtspTransportSetting.Automatic,
+        ReconnectDelay = TimeSpan.FromSeconds(1),
+        ReconnectMaxDelay = TimeSpan.FromSeconds(30),
+        Forward = TextList.Empty,
+        Record = false,
+        MaxReaders = 0,
+        OverridePublisher = false,
+    };
 
-    /// <summary><c>publisher</c>: the stream is pushed to EdgeBox. Other sources arrive with their protocols.</summary>
+    /// <summary><c>publisher</c>: the stream is pushed to EdgeBox; <c>rtsp://</c> / <c>rtsps://</c>: EdgeBox pulls it.</summary>
     public string? Source { get; init; }
+
+    /// <summary>Pull the source only while someone reads the path.</summary>
+    public bool? SourceOnDemand { get; init; }
+
+    /// <summary>How long a reader of an on-demand path waits for the source to become ready.</summary>
+    public TimeSpan? SourceOnDemandStartTimeout { get; init; }
+
+    /// <summary>How long an on-demand source stays connected after its last reader left.</summary>
+    public TimeSpan? SourceOnDemandCloseAfter { get; init; }
+
+    /// <summary>Transport of a pulled RTSP source: UDP first with fallback to TCP, or one of them.</summary>
+    public RtspTransportSetting? RtspTransport { get; init; }
+
+    /// <summary>SHA-256 fingerprint of an <c>rtsps://</c> source's certificate (pins a self-signed camera certificate).</summary>
+    public string? SourceFingerprint { get; init; }
+
+    /// <summary>First wait before reconnecting a pulled source or a forward; doubled per failure (with jitter).</summary>
+    public TimeSpan? ReconnectDelay { get; init; }
+
+    /// <summary>Longest wait between reconnection attempts.</summary>
+    public TimeSpan? ReconnectMaxDelay { get; init; }
+
+    /// <summary>RTSP servers the path is pushed to (ANNOUNCE/RECORD) while it has a source.</summary>
+    public TextList? Forward { get; init; }
 
     /// <summary>Record the path to disk (the recorder arrives with the recording capability).</summary>
     public bool? Record { get; init; }
@@ -146,6 +183,14 @@ internal sealed record PathConfig
     public PathConfig Overlay(PathConfig over) => new()
     {
         Source = over.Source ?? Source,
+        SourceOnDemand = over.SourceOnDemand ?? SourceOnDemand,
+        SourceOnDemandStartTimeout = over.SourceOnDemandStartTimeout ?? SourceOnDemandStartTimeout,
+        SourceOnDemandCloseAfter = over.SourceOnDemandCloseAfter ?? SourceOnDemandCloseAfter,
+        RtspTransport = over.RtspTransport ?? RtspTransport,
+        SourceFingerprint = over.SourceFingerprint ?? SourceFingerprint,
+        ReconnectDelay = over.ReconnectDelay ?? ReconnectDelay,
+        ReconnectMaxDelay = over.ReconnectMaxDelay ?? ReconnectMaxDelay,
+        Forward = over.Forward ?? Forward,
         Record = over.Record ?? Record,
         MaxReaders = over.MaxReaders ?? MaxReaders,
         OverridePublisher = over.OverridePublisher ?? OverridePublisher,
@@ -156,9 +201,43 @@ internal sealed record PathConfig
     };
 }
 
+internal enum RtspTransportSetting
+{
+    /// <summary>UDP, then TCP when the server refuses UDP or no packet arrives over it.</summary>
+    Automatic,
+    Udp,
+    Tcp,
+}
+
 internal static class PathSources
 {
     public const string Publisher = "publisher";
+
+    /// <summary>Whether the source is a URL EdgeBox pulls from (rather than a publisher pushing to it).</summary>
+    public static bool IsPulled(string? source) =>
+        source is not null && (source.StartsWith("rtsp://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("rtsps://", StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>An immutable list of text with value equality, so configs that hold one compare by content.</summary>
+internal sealed class TextList(IEnumerable<string> items) : IReadOnlyList<string>, IEquatable<TextList>
+{
+    public static readonly TextList Empty = new([]);
+
+    private readonly string[] _items = items.ToArray();
+
+    public int Count => _items.Length;
+
+    public string this[int index] => _items[index];
+
+    public bool Equals(TextList? other) => other is not null && _items.AsSpan().SequenceEqual(other._items);
+
+    public override bool Equals(object? obj) => Equals(obj as TextList);
+
+    public override int GetHashCode() => _items.Length;
+
+    public IEnumerator<string> GetEnumerator() => ((IEnumerable<string>)_items).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => _items.GetEnumerator();
 }
 
 /// <summary>A configured path: a literal name (<c>cam1</c>, <c>lobby/door</c>) or a regex (<c>~^live/.+$</c>).</summary>

@@ -10,6 +10,9 @@ internal static class EventTypes
 {
     public const string SourceReady = "source.ready";
     public const string SourceNotReady = "source.notready";
+    public const string SourceReconnecting = "source.reconnecting";
+    public const string ForwardReady = "forward.ready";
+    public const string ForwardNotReady = "forward.notready";
     public const string PublisherRefused = "publisher.refused";
     public const string ReaderJoined = "reader.joined";
     public const string ReaderLeft = "reader.left";

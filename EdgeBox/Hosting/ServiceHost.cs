@@ -97,6 +97,11 @@ internal static partial class ServiceHost
         services.AddSingleton<Events.EventBus>();
         services.AddSingleton(sp => new PathManager(config, sp.GetRequiredService<MediaOptions>(), time, sp.GetRequiredService<ILogger<PathManager>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<PathManager>());
+        services.AddSingleton<IPullProtocol, Protocols.Rtsp.Client.RtspPullProtocol>();
+        services.AddSingleton(sp => new SourceSupervisor(config, sp.GetRequiredService<PathManager>(), sp.GetServices<IPullProtocol>(), time,
+            sp.GetRequiredService<ILogger<SourceSupervisor>>()));
+        services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<SourceSupervisor>());
+        services.AddHostedService(sp => sp.GetRequiredService<SourceSupervisor>());
         services.AddSingleton(sp => new EdgeBoxMetrics(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             time,

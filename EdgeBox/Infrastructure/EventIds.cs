@@ -49,6 +49,21 @@ internal static class EventIds
     public const int RtspListening = 711;
     public const int RtspUdpBindFailed = 712;
 
+    public const int SourceConnected = 750;
+    public const int SourceFailed = 751;
+    public const int SourceRetryFailed = 752;
+    public const int SourceFallingBackToTcp = 753;
+    public const int SourceTrackSkipped = 754;
+    public const int SourceBadRtp = 755;
+    public const int SourceStarted = 756;
+    public const int SourceStopped = 757;
+    public const int SourceOnDemandTimeout = 758;
+    public const int SourceRestarting = 759;
+
+    public const int ForwardConnected = 780;
+    public const int ForwardFailed = 781;
+    public const int ForwardRetryFailed = 782;
+
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;
 }

@@ -37,6 +37,7 @@ internal sealed class MediaPath
     private PathConfig _config;
     private PathSource? _source;
     private IReadOnlyList<MediaTrack> _tracks = [];
+    private TrackContinuity[] _continuity = [];
     private bool _hasVideo;
     private bool _gopValid;
     private long _gopBytes;
@@ -97,6 +98,12 @@ internal sealed class MediaPath
         }
     }
 
+    /// <summary>
+    /// A path that keeps existing without source or readers: one whose source EdgeBox pulls (it must
+    /// stay the same object while the source reconnects, so readers that wait on it are not orphaned).
+    /// </summary>
+    public bool Pinned { get; internal set; }
+
     public long BytesIn => Interlocked.Read(ref _bytesIn);
 
     public long FramesIn => Interlocked.Read(ref _framesIn);
@@ -147,6 +154,17 @@ internal sealed class MediaPath
                 }
 
                 _readers.Clear();
+                _attacher?.Reset(); // other codecs: derived forms (RTP packetizers) start afresh
+                _continuity = new TrackContinuity[tracks.Count];
+            }
+            else
+            {
+                // Same codecs (a camera that came back): readers stay, and each track's clock goes on
+                // from where the last source left it, so they see no jump back in time.
+                for (int i = 0; i < _continuity.Length; i++)
+                {
+                    _continuity[i].OffsetKnown = false;
+                }
             }
 
             _tracks = tracks;
@@ -221,7 +239,7 @@ internal sealed class MediaPath
     }
 
     /// <summary>Takes ownership of <paramref name="unit"/>'s reference.</summary>
-    internal void Write(PathSource source, in AccessUnit unit)
+    internal void Write(PathSource source, AccessUnit unit)
     {
         List<PathReader>? dropped = null;
         lock (_gate)
@@ -234,10 +252,29 @@ internal sealed class MediaPath
 
             Interlocked.Add(ref _bytesIn, unit.Buffer.Length);
             Interlocked.Increment(ref _framesIn);
-            _attacher?.Attach(unit, _tracks[unit.TrackIndex]);
+            long now = Time.GetTimestamp();
+            var track = _tracks[unit.TrackIndex];
+            ref var clock = ref _continuity[unit.TrackIndex];
+            if (!clock.OffsetKnown)
+            {
+                // The first unit of this track from this source: continue the path's clock by the
+                // wall-clock time since its last unit (0 offset for the path's very first source).
+                long gap = clock.HasLast ? Math.Max(1, (long)(Time.GetElapsedTime(clock.LastWrite, now).TotalSeconds * track.ClockRate)) : 0;
+                clock.Offset = clock.HasLast ? clock.LastPts + gap - unit.Pts : 0;
+                clock.OffsetKnown = true;
+                if (track.Clock is null)
+                {
+                    track.Clock = new TrackClock(unit.Pts + clock.Offset, Time.GetUtcNow(), FromSender: false);
+                }
+            }
+
+            unit = unit with { Pts = unit.Pts + clock.Offset };
+            clock.LastPts = unit.Pts;
+            clock.LastWrite = now;
+            clock.HasLast = true;
+            _attacher?.Attach(unit, track);
             CacheGop(unit);
             bool resume = ResumePoint(unit);
-            long now = Time.GetTimestamp();
             for (int i = _readers.Count - 1; i >= 0; i--)
             {
                 if (!_readers[i].Offer(unit, resume, now))
@@ -254,6 +291,21 @@ internal sealed class MediaPath
             foreach (var reader in dropped)
             {
                 _readerDropped(reader);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The source's sender told when one of its timestamps was sampled (an RTCP sender report):
+    /// map it onto the path's clock. Ignored until the track's first unit fixed the offset.
+    /// </summary>
+    internal void SetSenderClock(PathSource source, int trackIndex, long sourcePts, DateTimeOffset utc)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(source, _source) && (uint)trackIndex < (uint)_tracks.Count && _continuity[trackIndex].OffsetKnown)
+            {
+                _tracks[trackIndex].Clock = new TrackClock(sourcePts + _continuity[trackIndex].Offset, utc, FromSender: true);
             }
         }
     }
@@ -324,11 +376,26 @@ internal sealed class MediaPath
     {
         _source = null;
         ClearGop();
-        _attacher?.Reset();
     }
 
     private static bool SameCodecs(IReadOnlyList<MediaTrack> a, IReadOnlyList<MediaTrack> b) =>
         a.Count == b.Count && a.Zip(b).All(p => p.First.Codec == p.Second.Codec && p.First.ClockRate == p.Second.ClockRate);
+}
+
+/// <summary>Where a track's clock stands, per track of the path (see <see cref="MediaPath.TryPublish"/>).</summary>
+internal struct TrackContinuity
+{
+    /// <summary>Added to the current source's timestamps.</summary>
+    public long Offset;
+
+    public bool OffsetKnown;
+
+    public bool HasLast;
+
+    public long LastPts;
+
+    /// <summary>TimeProvider timestamp of the last unit.</summary>
+    public long LastWrite;
 }
 
 /// <summary>The handle a source writes through; disposing it detaches the source from the path.</summary>
@@ -359,6 +426,9 @@ internal sealed class PathSource : IDisposable
 
     /// <summary>Writes one unit; takes ownership of its reference.</summary>
     public void Write(in AccessUnit unit) => _path.Write(this, unit);
+
+    /// <summary>Maps one of this source's timestamps on a track to wall-clock time (from an RTCP sender report).</summary>
+    public void SetSenderClock(int trackIndex, long pts, DateTimeOffset utc) => _path.SetSenderClock(this, trackIndex, pts, utc);
 
     public void Dispose()
     {

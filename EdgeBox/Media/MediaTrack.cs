@@ -49,6 +49,22 @@ internal sealed class MediaTrack(int index, CodecId codec, int clockRate, int ch
 
     public bool IsVideo => Codec.IsVideo();
 
+    /// <summary>
+    /// Ties the track's clock to wall-clock time: from the source's RTCP sender reports when it sends
+    /// them, else from when the first unit arrived. Null before the first unit.
+    /// </summary>
+    public TrackClock? Clock
+    {
+        get => Volatile.Read(ref _clock);
+        internal set => Volatile.Write(ref _clock, value);
+    }
+
+    private TrackClock? _clock;
+
+    /// <summary>Wall-clock time of a timestamp of this track, when <see cref="Clock"/> is known.</summary>
+    public DateTimeOffset? WallClockOf(long pts) =>
+        Clock is { } clock ? clock.Utc + TimeSpan.FromSeconds((pts - clock.Pts) / (double)ClockRate) : null;
+
     /// <summary>Replaces the parameters (in-band SPS/PPS); returns true when they changed.</summary>
     public bool UpdateParameters(CodecParameters parameters)
     {
@@ -62,3 +78,7 @@ internal sealed class MediaTrack(int index, CodecId codec, int clockRate, int ch
         return true;
     }
 }
+
+/// <summary>A timestamp of a track (<see cref="AccessUnit.Pts"/>) and the wall-clock time it stands for.</summary>
+/// <param name="FromSender">True when the sender said so (RTCP SR); false when it is EdgeBox's arrival time.</param>
+internal sealed record TrackClock(long Pts, DateTimeOffset Utc, bool FromSender);

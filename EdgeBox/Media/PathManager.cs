@@ -70,7 +70,7 @@ internal sealed partial class PathManager : IConfigApplier
     {
         lock (_gate)
         {
-            if (path.State == PathState.Idle && path.Readers.Count == 0)
+            if (!path.Pinned && path.State == PathState.Idle && path.Readers.Count == 0)
             {
                 _paths.TryRemove(new KeyValuePair<string, MediaPath>(path.Name, path));
             }

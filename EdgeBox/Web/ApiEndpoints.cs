@@ -81,21 +81,21 @@ internal static class ApiEndpoints
             ffmpeg.Codecs.Where(c => c.IsHardware).Select(c => c.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
     }
 
-    private static JsonHttpResult<PathListResponse> Paths(ConfigManager config, PathManager paths)
+    private static JsonHttpResult<PathListResponse> Paths(ConfigManager config, PathManager paths, SourceSupervisor sources)
     {
         var current = config.Current.Config;
         var items = new List<PathDto>();
         var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths.Paths.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
-            items.Add(ToDto(path));
+            items.Add(ToDto(path, sources));
             listed.Add(path.Name);
         }
 
         foreach (var configured in current.Paths.Where(p => !listed.Contains(p.Name)))
         {
             var effective = current.EffectivePath(configured);
-            items.Add(new PathDto(configured.Name, configured.IsRegex, effective.Source ?? PathSources.Publisher, effective.Record ?? false,
+            items.Add(new PathDto(configured.Name, configured.IsRegex, ShownSource(effective.Source), effective.Record ?? false,
                 "idle", null, null, [], 0, 0, 0));
         }
 
@@ -124,18 +124,26 @@ internal static class ApiEndpoints
         return TypedResults.NoContent();
     }
 
-    private static IResult PathByName(string name, PathManager paths) =>
+    private static IResult PathByName(string name, PathManager paths, SourceSupervisor sources) =>
         paths.Find(name) is { } path
-            ? TypedResults.Json(ToDto(path), ApiJsonContext.Default.PathDto)
+            ? TypedResults.Json(ToDto(path, sources), ApiJsonContext.Default.PathDto)
             : TypedResults.Json(new ErrorResponse($"path '{name}' is not active"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
 
-    private static PathDto ToDto(MediaPath path)
+    private static PathDto ToDto(MediaPath path, SourceSupervisor sources)
     {
         var source = path.Source;
         var tracks = path.Tracks.Select(t => new TrackDto(t.Codec.Name(), t.ClockRate, t.Channels, t.Parameters.Width, t.Parameters.Height)).ToList();
-        return new PathDto(path.Name, false, path.Config.Source ?? PathSources.Publisher, path.Config.Record ?? false,
-            Lower(path.State.ToString()), source?.Kind, source?.Since, tracks, path.Readers.Count, path.BytesIn, path.FramesIn);
+        var pull = sources.SourceOf(path.Name);
+        return new PathDto(path.Name, false, ShownSource(path.Config.Source), path.Config.Record ?? false,
+            Lower(path.State.ToString()), source?.Kind, source?.Since, tracks, path.Readers.Count, path.BytesIn, path.FramesIn)
+        {
+            Pull = pull is null ? null : new PullDto(pull.DisplayUrl, pull.State, pull.LastError),
+            Forwards = sources.ForwardsOf(path.Name).Select(f => new ForwardDto(f.DisplayUrl, f.State, f.LastError)).ToList(),
+        };
     }
+
+    /// <summary>The source as the API shows it: URLs with any password hidden.</summary>
+    private static string ShownSource(string? source) => source is null ? PathSources.Publisher : Protocols.Rtsp.Client.RtspSourceUrl.Redact(source);
 
     /// <summary>JSON by default; the YAML text of the running config with <c>?format=yaml</c> or <c>Accept: application/yaml</c>.</summary>
     private static IResult GetConfig(HttpRequest request, ConfigManager config)
@@ -268,8 +276,18 @@ internal static class ApiEndpoints
             statusCode: 400);
 
     private static PathSettingsDto Settings(PathConfig p) => new(
-        p.Source, p.Record, p.MaxReaders, p.OverridePublisher,
-        p.PublishUser, p.PublishPass is null ? null : true, p.ReadUser, p.ReadPass is null ? null : true);
+        p.Source is null ? null : ShownSource(p.Source), p.Record, p.MaxReaders, p.OverridePublisher,
+        p.PublishUser, p.PublishPass is null ? null : true, p.ReadUser, p.ReadPass is null ? null : true)
+    {
+        SourceOnDemand = p.SourceOnDemand,
+        SourceOnDemandStartTimeoutSeconds = p.SourceOnDemandStartTimeout?.TotalSeconds,
+        SourceOnDemandCloseAfterSeconds = p.SourceOnDemandCloseAfter?.TotalSeconds,
+        RtspTransport = p.RtspTransport is { } transport ? Lower(transport.ToString()) : null,
+        SourceFingerprint = p.SourceFingerprint,
+        ReconnectDelaySeconds = p.ReconnectDelay?.TotalSeconds,
+        ReconnectMaxDelaySeconds = p.ReconnectMaxDelay?.TotalSeconds,
+        Forward = p.Forward?.Select(Protocols.Rtsp.Client.RtspSourceUrl.Redact).ToList(),
+    };
 
     private static bool WantsYaml(HttpRequest request) =>
         string.Equals(request.Query["format"], "yaml", StringComparison.OrdinalIgnoreCase)

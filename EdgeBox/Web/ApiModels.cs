@@ -57,7 +57,21 @@ internal sealed record PathDto(
     IReadOnlyList<TrackDto> Tracks,
     int Readers,
     long BytesIn,
-    long FramesIn);
+    long FramesIn)
+{
+    /// <summary>The connection to a pulled source (<c>rtsp://...</c>), when the path has one running.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PullDto? Pull { get; init; }
+
+    /// <summary>The path's <c>forward</c> targets and their state.</summary>
+    public IReadOnlyList<ForwardDto> Forwards { get; init; } = [];
+}
+
+/// <summary>A pulled source: its URL (password hidden), <c>connecting</c> / <c>ready</c> / <c>waiting</c>, and why it last failed.</summary>
+internal sealed record PullDto(string Url, string State, string? LastError);
+
+/// <summary>A forward target: URL (password hidden), <c>waiting</c> / <c>connecting</c> / <c>forwarding</c> / <c>retrying</c>, last error.</summary>
+internal sealed record ForwardDto(string Url, string State, string? LastError);
 
 internal sealed record TrackDto(string Codec, int ClockRate, int Channels, int Width, int Height);
 
@@ -118,7 +132,33 @@ internal sealed record PathSettingsDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PublishUser,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? PublishPassSet,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReadUser,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ReadPassSet);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ReadPassSet)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? SourceOnDemand { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SourceOnDemandStartTimeoutSeconds { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SourceOnDemandCloseAfterSeconds { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RtspTransport { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SourceFingerprint { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ReconnectDelaySeconds { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ReconnectMaxDelaySeconds { get; init; }
+
+    /// <summary>Forward URLs with passwords hidden.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Forward { get; init; }
+}
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
 [JsonSerializable(typeof(HealthResponse))]

@@ -141,7 +141,15 @@ public sealed class ConfigLoaderTests
     [InlineData("paths: { cam1: { publishUser: admin } }", "paths.cam1.publishUser", "set publishPass too")]
     [InlineData("paths: { cam1: { readPass: x } }", "paths.cam1.readPass", "set readUser too")]
     [InlineData("pathDefaults: { readUser: 'a:b', readPass: x }", "pathDefaults.readUser", "may not contain ':'")]
-    [InlineData("pathDefaults: { source: rtsp://cam/1 }", "pathDefaults.source", "unsupported source")]
+    [InlineData("pathDefaults: { source: rtsp://cam/1 }", "pathDefaults.source", "belongs to one path")]
+    [InlineData("paths: { cam1: { source: 'rtsp://' } }", "paths.cam1.source", "has no host")]
+    [InlineData("paths: { '~^cam.+$': { source: 'rtsp://10.0.0.5/live' } }", "paths.~^cam.+$.source", "regex path cannot pull")]
+    [InlineData("paths: { cam1: { sourceOnDemand: true } }", "paths.cam1.sourceOnDemand", "needs a URL source")]
+    [InlineData("paths: { cam1: { source: 'rtsps://cam/1', sourceFingerprint: 'abc' } }", "paths.cam1.sourceFingerprint", "64 hex digits")]
+    [InlineData("paths: { cam1: { reconnectDelay: 10ms } }", "paths.cam1.reconnectDelay", "at least 100ms")]
+    [InlineData("paths: { cam1: { reconnectDelay: 1m, reconnectMaxDelay: 10s } }", "paths.cam1.reconnectDelay", "not be longer than reconnectMaxDelay")]
+    [InlineData("paths: { cam1: { forward: ['http://x/y'] } }", "paths.cam1.forward[0]", "expected an rtsp:// or rtsps:// URL")]
+    [InlineData("paths: { cam1: { rtspTransport: quic } }", "paths.cam1.rtspTransport", "expected one of automatic | udp | tcp")]
     public void Semantic_rules_are_errors(string yaml, string path, string message)
     {
         var error = SingleError(yaml);

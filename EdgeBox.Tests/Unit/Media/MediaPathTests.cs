@@ -215,4 +215,41 @@ public sealed class MediaPathTests
         source.Dispose();
         Assert.Equal(0, _pool.Outstanding);
     }
+
+    [Fact]
+    public void A_source_that_comes_back_continues_the_clock_and_keeps_its_readers()
+    {
+        var path = NewPath();
+        path.TryPublish("camera", "test", VideoAndAudio(), false, out var first);
+        var reader = path.TryAddReader("test", 0)!;
+        first!.Write(Unit(0, 1_000_000, true, 1));
+        first.Write(Unit(0, 1_003_000, false, 2));
+        first.Dispose(); // the camera went away
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(PublishRefusal.None, path.TryPublish("camera", "test", VideoAndAudio(), false, out var second));
+        second!.Write(Unit(0, 42, true, 3)); // its clock restarted somewhere else
+        second.Write(Unit(0, 3042, false, 4));
+
+        var units = Drain(reader);
+        Assert.Equal(new long[] { 1_000_000, 1_003_000, 1_003_000 + 180_000, 1_006_000 + 180_000 }, units.Select(u => u.Pts).ToArray());
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, Markers(units));
+        Assert.False(reader.Closed.IsCompleted);
+    }
+
+    [Fact]
+    public void A_sender_report_maps_the_track_clock_to_wall_clock_time()
+    {
+        var path = NewPath();
+        path.TryPublish("camera", "test", VideoAndAudio(), false, out var source);
+        var utc = new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero);
+        source!.SetSenderClock(0, 90_000, utc); // before the first unit: no offset yet, ignored
+        Assert.Null(path.Tracks[0].Clock);
+
+        source.Write(Unit(0, 90_000, true, 1));
+        Assert.False(path.Tracks[0].Clock!.FromSender); // arrival time until the sender says otherwise
+        source.SetSenderClock(0, 90_000, utc);
+        Assert.True(path.Tracks[0].Clock!.FromSender);
+        Assert.Equal(utc.AddSeconds(2), path.Tracks[0].WallClockOf(270_000));
+    }
 }

@@ -13,6 +13,7 @@ internal sealed class RtspConnectionHandler(
     MediaBufferPool pool,
     RtspUdpTransport udp,
     SessionRegistry sessions,
+    SourceSupervisor sources,
     Events.EventBus events,
     ConfigManager config,
     TimeProvider time,
@@ -28,7 +29,7 @@ internal sealed class RtspConnectionHandler(
         try
         {
             var settings = config.Current.Config.Rtsp;
-            await using var session = new RtspSession(connection, paths, pool, udp, events, time, settings, logger);
+            await using var session = new RtspSession(connection, paths, sources, pool, udp, events, time, settings, logger);
             await session.RunAsync(refuse: count > settings.MaxSessions, sessions).ConfigureAwait(false);
         }
         finally

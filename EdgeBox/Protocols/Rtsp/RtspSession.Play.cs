@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using EdgeBox.Configuration;
 using EdgeBox.Media;
 using EdgeBox.Protocols.Rtp;
 
@@ -16,7 +17,7 @@ internal sealed partial class RtspSession
     private Task? _playLoop;
     private bool _startPlaying;
 
-    private RtspResponse Describe(RtspRequest request)
+    private async Task<RtspResponse> DescribeAsync(RtspRequest request)
     {
         if (!RtspUrl.TryGetPath(request.Uri, false, out string name))
         {
@@ -35,10 +36,16 @@ internal sealed partial class RtspSession
             return challenge;
         }
 
-        if (path is null || path.State != PathState.Ready)
+        if (path is null && PathSources.IsPulled(config.Source))
+        {
+            path = _paths.GetOrCreate(name);
+        }
+
+        if (path is null || !await _sources.EnsureSourceAsync(path, _closing.Token).ConfigureAwait(false))
         {
             Log.NotReady(_logger, _id, name);
-            return new RtspResponse(RtspStatusCodes.NotFound, request.CSeq, "No one is publishing to this path");
+            return new RtspResponse(RtspStatusCodes.NotFound, request.CSeq,
+                PathSources.IsPulled(config.Source) ? "The path's source is not ready" : "No one is publishing to this path");
         }
 
         var sdp = SdpBuilder.Build("EdgeBox", (ulong)_time.GetUtcNow().ToUnixTimeSeconds(), path.Tracks.Select(RtspTracks.ToSdpTrack).ToList());

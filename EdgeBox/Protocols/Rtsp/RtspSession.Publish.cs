@@ -5,12 +5,12 @@ using EdgeBox.Protocols.Rtp;
 namespace EdgeBox.Protocols.Rtsp;
 
 /// <summary>Publishing: ANNOUNCE (SDP in), SETUP with mode=record, RECORD, then RTP over interleaved channels.</summary>
-internal sealed partial class RtspSession
+internal sealed partial class RtspSession : IRtpTrackOwner
 {
     private List<MediaTrack>? _announcedTracks;
     private List<string>? _announcedControls;
     private PathSource? _source;
-    private TrackInput?[] _inputs = [];
+    private RtpTrackReceiver?[] _inputs = [];
     private readonly List<System.Net.IPEndPoint> _udpSources = [];
 
     /// <summary>Interleaved RTP channel → track index (RTCP channels map to -1 - index).</summary>
@@ -33,6 +33,13 @@ internal sealed partial class RtspSession
         if (Authenticate(request, path.Config.PublishUser, path.Config.PublishPass, "ANNOUNCE") is { } challenge)
         {
             return challenge;
+        }
+
+        if (Configuration.PathSources.IsPulled(path.Config.Source))
+        {
+            Log.PublishRefused(_logger, _id, path.Name, PublishRefusal.NotPublisherPath.ToString());
+            _events.Publish(Events.EventTypes.PublisherRefused, path.Name, _id, $"RTSP publisher {Remote} refused: the path pulls its own source");
+            return new RtspResponse(RtspStatusCodes.Forbidden, request.CSeq, "This path pulls its source; it takes no publisher");
         }
 
         if (!SessionDescription.TryParse(request.Body.Span, out var sdp, out var error))
@@ -65,7 +72,7 @@ internal sealed partial class RtspSession
         _path = path;
         _announcedTracks = tracks;
         _announcedControls = controls;
-        _inputs = new TrackInput?[tracks.Count];
+        _inputs = new RtpTrackReceiver?[tracks.Count];
         _state = SessionState.PreRecord;
         return WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
     }
@@ -85,7 +92,7 @@ internal sealed partial class RtspSession
             return new RtspResponse(RtspStatusCodes.UnsupportedMediaType, request.CSeq);
         }
 
-        var input = new TrackInput(this, track, depacketizer);
+        var input = new RtpTrackReceiver(this, track, depacketizer, _pool, _time);
         if (transport.IsTcp && transport.Interleaved is { } channels)
         {
             _channels[(byte)channels.First] = index;
@@ -95,7 +102,8 @@ internal sealed partial class RtspSession
         {
             // RTP from the client's port reaches the shared server socket; over UDP it may arrive out of order.
             var source = new System.Net.IPEndPoint(RemoteAddress!, ports.First);
-            input.ReceiveOverUdp(_udp, source, _time);
+            input.UseReorderBuffer();
+            _udp.Register(source, input);
             _udpSources.Add(source);
             transport = transport with { ServerPort = new RtspPortPair(_udp.RtpPort, _udp.RtcpPort), Delivery = RtspDelivery.Unicast };
         }
@@ -137,22 +145,12 @@ internal sealed partial class RtspSession
 
     private void OnInterleaved(byte channel, ReadOnlySequence<byte> payload)
     {
-        if (_state != SessionState.Recording || !_channels.TryGetValue(channel, out int index) || index < 0)
+        if (_state != SessionState.Recording || !_channels.TryGetValue(channel, out int index))
         {
-            return; // RTCP from players and publishers, or frames before RECORD: ignored
+            return; // RTCP from players, or frames before RECORD: ignored
         }
 
-        var input = _inputs[index]!;
-        if (payload.IsSingleSegment)
-        {
-            input.Push(payload.FirstSpan);
-            return;
-        }
-
-        byte[] copy = ArrayPool<byte>.Shared.Rent((int)payload.Length);
-        payload.CopyTo(copy);
-        input.Push(copy.AsSpan(0, (int)payload.Length));
-        ArrayPool<byte>.Shared.Return(copy);
+        _inputs[index < 0 ? -1 - index : index]!.OnInterleaved(index >= 0, payload);
     }
 
     private void ReleasePublisher()
@@ -170,94 +168,9 @@ internal sealed partial class RtspSession
         }
     }
 
-    /// <summary>One announced track: RTP in, access units out to the path, timestamps unwrapped.</summary>
-    private sealed class TrackInput(RtspSession session, MediaTrack track, IRtpDepacketizer depacketizer)
-        : IAccessUnitSink, IUdpRtpReceiver, IRtpPacketReceiver, IDisposable
-    {
-        private readonly Lock _gate = new();
-        private long _lastPts;
-        private uint _lastTimestamp;
-        private bool _started;
-        private RtpReorderBuffer? _reorder;
+    PathSource? IRtpTrackOwner.Source => _source;
 
-        public void ReceiveOverUdp(RtspUdpTransport udp, System.Net.IPEndPoint source, TimeProvider time)
-        {
-            _reorder = new RtpReorderBuffer(this, time);
-            udp.Register(source, this);
-        }
+    void IRtpTrackOwner.OnMediaActivity() => Volatile.Write(ref _lastActivity, _time.GetTimestamp()); // UDP media is activity too
 
-        /// <summary>From the UDP receive loop: through the reorder buffer, then the depacketizer.</summary>
-        public void OnRtp(byte[] rented, int length)
-        {
-            Volatile.Write(ref session._lastActivity, session._time.GetTimestamp()); // UDP media is activity too
-            lock (_gate)
-            {
-                if (_reorder is null)
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                    return;
-                }
-
-                _reorder.Push(rented, length);
-            }
-        }
-
-        public void OnPacket(in RtpPacket packet, int lostBefore)
-        {
-            if (lostBefore > 0)
-            {
-                depacketizer.Reset(); // a unit with a hole in it must not reach readers
-            }
-
-            depacketizer.Push(packet.Header, packet.Payload, this);
-        }
-
-        public void Push(ReadOnlySpan<byte> packet)
-        {
-            if (!RtpHeader.TryParse(packet, out var header, out int offset, out int length))
-            {
-                Log.BadRtp(session._logger, session._id, track.Index);
-                return;
-            }
-
-            depacketizer.Push(header, packet.Slice(offset, length), this);
-        }
-
-        public void OnAccessUnit(uint rtpTimestamp, bool keyframe, ReadOnlySpan<byte> payload)
-        {
-            // RTP timestamps wrap at 2^32; the path wants one growing clock.
-            if (!_started)
-            {
-                _started = true;
-                _lastPts = rtpTimestamp;
-            }
-            else
-            {
-                _lastPts += (int)(rtpTimestamp - _lastTimestamp);
-            }
-
-            _lastTimestamp = rtpTimestamp;
-            if (keyframe && ParameterSets.Update(track.Codec, track.Parameters, payload) is { } parameters)
-            {
-                track.UpdateParameters(parameters); // in-band SPS/PPS win over the SDP's
-            }
-
-            var buffer = session._pool.Rent(payload);
-            session._source?.Write(new AccessUnit(track.Index, _lastPts, keyframe, buffer, session._time.GetTimestamp()));
-            if (session._source is null)
-            {
-                buffer.Release();
-            }
-        }
-
-        public void Dispose()
-        {
-            lock (_gate)
-            {
-                _reorder?.Dispose();
-                _reorder = null;
-                depacketizer.Dispose();
-            }
-        }
-    }
+    void IRtpTrackOwner.OnBadRtp(int trackIndex) => Log.BadRtp(_logger, _id, trackIndex);
 }

@@ -20,6 +20,7 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
 
     private readonly ConnectionContext _connection;
     private readonly PathManager _paths;
+    private readonly SourceSupervisor _sources;
     private readonly MediaBufferPool _pool;
     private readonly RtspUdpTransport _udp;
     private readonly Events.EventBus _events;
@@ -32,11 +33,12 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
     private MediaPath? _path;
     private bool _ended;
 
-    public RtspSession(ConnectionContext connection, PathManager paths, MediaBufferPool pool, RtspUdpTransport udp, Events.EventBus events, TimeProvider time, RtspConfig settings, ILogger logger)
+    public RtspSession(ConnectionContext connection, PathManager paths, SourceSupervisor sources, MediaBufferPool pool, RtspUdpTransport udp, Events.EventBus events, TimeProvider time, RtspConfig settings, ILogger logger)
     {
         _events = events;
         _connection = connection;
         _paths = paths;
+        _sources = sources;
         _pool = pool;
         _udp = udp;
         Created = time.GetUtcNow();
@@ -216,10 +218,9 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
             return;
         }
 
-        var response = request.Method switch
+        var response = request.Method == "DESCRIBE" ? await DescribeAsync(request).ConfigureAwait(false) : request.Method switch
         {
             "OPTIONS" => Options(request),
-            "DESCRIBE" => Describe(request),
             "ANNOUNCE" => Announce(request),
             "SETUP" => Setup(request),
             "PLAY" => Play(request),
