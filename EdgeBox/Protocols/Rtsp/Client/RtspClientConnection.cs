@@ -59,9 +59,11 @@ internal sealed class RtspClientConnection : IAsyncDisposable
     /// <summary>Completes when the connection ends, with the reason.</summary>
     public Task<string> Closed => _closed.Task;
 
-    public System.Net.IPEndPoint? RemoteEndPoint => _socket.RemoteEndPoint as System.Net.IPEndPoint;
+    /// <summary>The server's address (IPv4 as IPv4, not IPv4-mapped IPv6), where its UDP media comes from.</summary>
+    public System.Net.IPEndPoint? RemoteEndPoint => _socket.RemoteEndPoint is System.Net.IPEndPoint remote ? RtspUdpTransport.Normalize(remote) : null;
 
-    public System.Net.IPEndPoint? LocalEndPoint => _socket.LocalEndPoint as System.Net.IPEndPoint;
+    /// <summary>Our address on this connection (normalized like <see cref="RemoteEndPoint"/>), where UDP media should come to.</summary>
+    public System.Net.IPEndPoint? LocalEndPoint => _socket.LocalEndPoint is System.Net.IPEndPoint local ? RtspUdpTransport.Normalize(local) : null;
 
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
