@@ -2,7 +2,9 @@
 serving live H.264 + AAC at rtsp://127.0.0.1:PORT/MOUNT over UDP and TCP, optionally behind
 Digest authentication. Run with Debian's /usr/bin/python3 (it has gi).
 
-    gst_camera.py PORT MOUNT [USER PASSWORD]
+    gst_camera.py PORT MOUNT [USER PASSWORD] [--tcp-only]
+
+--tcp-only answers SETUP over UDP with 461 Unsupported Transport, like cameras behind NAT setups.
 
 Prints "READY" once it listens; runs until killed.
 """
@@ -11,11 +13,14 @@ import sys
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 Gst.init(None)
-port, mount = sys.argv[1], sys.argv[2]
+tcp_only = "--tcp-only" in sys.argv
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+port, mount = args[0], args[1]
 server = GstRtspServer.RTSPServer()
 server.set_address("127.0.0.1")
 server.set_service(port)
@@ -27,15 +32,16 @@ factory.set_launch(
     "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample "
     "! audio/x-raw,rate=48000,channels=1 ! avenc_aac ! rtpmp4gpay name=pay1 pt=97 )")
 factory.set_shared(True)
-if len(sys.argv) >= 5:
+if tcp_only:
+    factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP)
+if len(args) >= 4:
     auth = GstRtspServer.RTSPAuth()
-    auth.set_supported_methods(GstRtspServer.RTSPAuthMethod.DIGEST)
+    auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
     token = GstRtspServer.RTSPToken()
     token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "user")
-    auth.add_digest(sys.argv[3], sys.argv[4], token)
+    auth.add_digest(args[2], args[3], token)
     server.set_auth(auth)
     permissions = GstRtspServer.RTSPPermissions()
-    permissions.add_role_empty("user")
     permissions.add_permission_for_role("user", GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
     permissions.add_permission_for_role("user", GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
     factory.set_permissions(permissions)
