@@ -63,6 +63,11 @@ internal static class ConfigValidator
                 errors.Add(at.Error(key + ".source", "a regex path cannot pull a URL source: give the path a literal name"));
             }
 
+            if (path.IsRegex && path.Config.Forward is { Count: > 0 })
+            {
+                errors.Add(at.Error(key + ".forward", "a regex path cannot forward: give the path a literal name"));
+            }
+
             if (path.Config.SourceOnDemand == true && !PathSources.IsPulled(effective.Source))
             {
                 errors.Add(at.Error(key + ".sourceOnDemand", "needs a URL source (rtsp://...) to pull on demand"));

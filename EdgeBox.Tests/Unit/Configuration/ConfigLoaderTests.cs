@@ -144,6 +144,7 @@ public sealed class ConfigLoaderTests
     [InlineData("pathDefaults: { source: rtsp://cam/1 }", "pathDefaults.source", "belongs to one path")]
     [InlineData("paths: { cam1: { source: 'rtsp://' } }", "paths.cam1.source", "has no host")]
     [InlineData("paths: { '~^cam.+$': { source: 'rtsp://10.0.0.5/live' } }", "paths.~^cam.+$.source", "regex path cannot pull")]
+    [InlineData("paths: { '~^cam.+$': { forward: ['rtsp://10.0.0.5/in'] } }", "paths.~^cam.+$.forward", "regex path cannot forward")]
     [InlineData("paths: { cam1: { sourceOnDemand: true } }", "paths.cam1.sourceOnDemand", "needs a URL source")]
     [InlineData("paths: { cam1: { source: 'rtsps://cam/1', sourceFingerprint: 'abc' } }", "paths.cam1.sourceFingerprint", "64 hex digits")]
     [InlineData("paths: { cam1: { reconnectDelay: 10ms } }", "paths.cam1.reconnectDelay", "at least 100ms")]
