@@ -249,4 +249,65 @@ public sealed class RtspPullTests
             File.Delete(output);
         }
     }
+
+    /// <summary>Answers every connection with one canned reply, then holds the connection open.</summary>
+    private static async Task ServeAsync(TcpListener listener, byte[] reply, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            using var client = await listener.AcceptTcpClientAsync(token);
+            var stream = client.GetStream();
+            var buffer = new byte[4096];
+            _ = await stream.ReadAsync(buffer, token); // the OPTIONS request
+            await stream.WriteAsync(reply, token);
+            await Task.Delay(300, token);
+        }
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("oversized-header")]
+    [InlineData("bad-sdp")]
+    public async Task A_server_that_answers_nonsense_fails_only_its_own_source(string kind)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        byte[] reply = kind switch
+        {
+            "garbage" => [.. Enumerable.Range(0, 3000).Select(i => (byte)((i * 37) ^ 0x5A))],
+            "oversized-header" => System.Text.Encoding.ASCII.GetBytes("RTSP/1.0 200 OK\r\nCSeq: 1\r\nX-Long: " + new string('a', 70_000) + "\r\n\r\n"),
+            _ => System.Text.Encoding.ASCII.GetBytes("RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: DESCRIBE\r\n\r\n" +
+                "RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Type: application/sdp\r\nContent-Length: 12\r\n\r\nm=video 0 xx"),
+        };
+        using var stop = new CancellationTokenSource();
+        var server = Task.Run(async () =>
+        {
+            try
+            {
+                await ServeAsync(listener, reply, stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException)
+            {
+                // Stopped, or EdgeBox hung up on the nonsense.
+            }
+        });
+
+        int cameraPort = FreePort();
+        await using var box = await StartBoxAsync(
+            $"  broken: {{ source: 'rtsp://127.0.0.1:{port}/x', rtspTransport: tcp, reconnectDelay: 200ms, reconnectMaxDelay: 500ms }}\n" +
+            $"  cam1: {{ source: 'rtsp://127.0.0.1:{cameraPort}/cam', rtspTransport: tcp }}\n");
+        await StartCameraAsync(box, cameraPort);
+        await WaitForAsync(async () => (await PathAsync(box, "broken")).TryGetProperty("pull", out var pull)
+                && pull.GetProperty("lastError").ValueKind == JsonValueKind.String,
+            TimeSpan.FromSeconds(20), () => "no error reported for the broken source:\n" + box.Process.Output);
+        await Task.Delay(1500); // several reconnect attempts against the nonsense
+
+        await WaitPathStateAsync(box, "cam1", "ready", TimeSpan.FromSeconds(20));
+        await AssertReadsBackAsync(box, "cam1");
+        Assert.False(box.Process.HasExited);
+        await stop.CancelAsync();
+        listener.Stop();
+        await server;
+    }
 }
