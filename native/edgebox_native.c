@@ -21,7 +21,7 @@
 #define EB_EXPORT __attribute__((visibility("default")))
 
 /* Bumped whenever a function below changes signature or meaning. The C# side checks it. */
-#define EB_ABI_VERSION 1
+#define EB_ABI_VERSION 2
 
 EB_EXPORT int eb_abi_version(void) { return EB_ABI_VERSION; }
 
@@ -104,4 +104,403 @@ EB_EXPORT void eb_strerror(int error, char *buffer, int size)
         return;
     if (av_strerror(error, buffer, (size_t)size) < 0)
         snprintf(buffer, (size_t)size, "FFmpeg error %d", error);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Codecs: decoders and encoders behind one opaque handle, frames as opaque AVFrame pointers.
+ * Return values: 0 or a positive count on success, a negative AVERROR code on failure
+ * (AVERROR(EAGAIN) = feed more input / drain output first, AVERROR_EOF = flushed).
+ * ------------------------------------------------------------------------------------------- */
+
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/audio_fifo.h>
+
+/* Our pixel formats, independent of AVPixelFormat's numbering (which moves between releases). */
+enum { EB_PIX_NONE = 0, EB_PIX_YUV420P = 1, EB_PIX_NV12 = 2, EB_PIX_YUVJ420P = 3, EB_PIX_RGB24 = 4, EB_PIX_BGR24 = 5,
+       EB_PIX_YUV422P = 6, EB_PIX_YUVJ422P = 7, EB_PIX_YUV444P = 8, EB_PIX_GRAY8 = 9, EB_PIX_OTHER = 100 };
+
+static enum AVPixelFormat to_av_pix(int format)
+{
+    switch (format) {
+    case EB_PIX_YUV420P: return AV_PIX_FMT_YUV420P;
+    case EB_PIX_NV12: return AV_PIX_FMT_NV12;
+    case EB_PIX_YUVJ420P: return AV_PIX_FMT_YUVJ420P;
+    case EB_PIX_RGB24: return AV_PIX_FMT_RGB24;
+    case EB_PIX_BGR24: return AV_PIX_FMT_BGR24;
+    case EB_PIX_YUV422P: return AV_PIX_FMT_YUV422P;
+    case EB_PIX_YUVJ422P: return AV_PIX_FMT_YUVJ422P;
+    case EB_PIX_YUV444P: return AV_PIX_FMT_YUV444P;
+    case EB_PIX_GRAY8: return AV_PIX_FMT_GRAY8;
+    default: return AV_PIX_FMT_NONE;
+    }
+}
+
+static int from_av_pix(enum AVPixelFormat format)
+{
+    switch (format) {
+    case AV_PIX_FMT_YUV420P: return EB_PIX_YUV420P;
+    case AV_PIX_FMT_NV12: return EB_PIX_NV12;
+    case AV_PIX_FMT_YUVJ420P: return EB_PIX_YUVJ420P;
+    case AV_PIX_FMT_RGB24: return EB_PIX_RGB24;
+    case AV_PIX_FMT_BGR24: return EB_PIX_BGR24;
+    case AV_PIX_FMT_YUV422P: return EB_PIX_YUV422P;
+    case AV_PIX_FMT_YUVJ422P: return EB_PIX_YUVJ422P;
+    case AV_PIX_FMT_YUV444P: return EB_PIX_YUV444P;
+    case AV_PIX_FMT_GRAY8: return EB_PIX_GRAY8;
+    case AV_PIX_FMT_NONE: return EB_PIX_NONE;
+    default: return EB_PIX_OTHER;
+    }
+}
+
+typedef struct eb_codec {
+    AVCodecContext *context;
+    AVPacket *packet;        /* decoder: input scratch; encoder: the last packet received */
+    AVBufferRef *hw_device;  /* hardware device context, or NULL */
+    int is_encoder;
+} eb_codec;
+
+static void codec_free(eb_codec *codec)
+{
+    if (!codec)
+        return;
+    avcodec_free_context(&codec->context);
+    av_packet_free(&codec->packet);
+    av_buffer_unref(&codec->hw_device);
+    av_free(codec);
+}
+
+EB_EXPORT void eb_codec_close(eb_codec *codec) { codec_free(codec); }
+
+/* The name of the codec implementation in use (e.g. "h264", "libx264", "h264_nvenc"). */
+EB_EXPORT const char *eb_codec_name(eb_codec *codec) { return codec && codec->context->codec ? codec->context->codec->name : ""; }
+
+/*
+ * Opens a hardware device of a type named as FFmpeg names it ("cuda", "vaapi", "qsv", "drm"...) on an
+ * optional device path (e.g. /dev/dri/renderD128). Returns 0 and *out, or an AVERROR. The caller owns
+ * the reference and releases it with eb_hwdevice_close.
+ */
+EB_EXPORT int eb_hwdevice_open(const char *type_name, const char *device, AVBufferRef **out)
+{
+    *out = NULL;
+    enum AVHWDeviceType type = av_hwdevice_find_type_by_name(type_name);
+    if (type == AV_HWDEVICE_TYPE_NONE)
+        return AVERROR(ENOSYS);
+    return av_hwdevice_ctx_create(out, type, device && device[0] ? device : NULL, NULL, 0);
+}
+
+EB_EXPORT void eb_hwdevice_close(AVBufferRef *device) { av_buffer_unref(&device); }
+
+/*
+ * Opens a decoder by codec name ("h264", "hevc", "aac", "opus", "pcm_mulaw", "pcm_alaw", "mjpeg")
+ * with optional extradata (Annex B parameter sets, AudioSpecificConfig...). With a hardware device,
+ * decoding happens on it and frames stay in GPU memory (eb_frame_info reports them as hardware).
+ */
+EB_EXPORT int eb_decoder_open(const char *name, const uint8_t *extradata, int extradata_size, int sample_rate, int channels,
+                              AVBufferRef *hw_device, int threads, eb_codec **out)
+{
+    *out = NULL;
+    const AVCodec *decoder = avcodec_find_decoder_by_name(name);
+    if (!decoder)
+        return AVERROR_DECODER_NOT_FOUND;
+    eb_codec *codec = av_mallocz(sizeof(*codec));
+    if (!codec)
+        return AVERROR(ENOMEM);
+    codec->context = avcodec_alloc_context3(decoder);
+    codec->packet = av_packet_alloc();
+    if (!codec->context || !codec->packet) {
+        codec_free(codec);
+        return AVERROR(ENOMEM);
+    }
+    if (extradata && extradata_size > 0) {
+        codec->context->extradata = av_mallocz((size_t)extradata_size + AV_INPUT_BUFFER_PADDING_SIZE);
+        if (!codec->context->extradata) {
+            codec_free(codec);
+            return AVERROR(ENOMEM);
+        }
+        memcpy(codec->context->extradata, extradata, (size_t)extradata_size);
+        codec->context->extradata_size = extradata_size;
+    }
+    if (sample_rate > 0)
+        codec->context->sample_rate = sample_rate;
+    if (channels > 0)
+        av_channel_layout_default(&codec->context->ch_layout, channels);
+    codec->context->thread_count = threads;
+    if (hw_device) {
+        codec->hw_device = av_buffer_ref(hw_device);
+        codec->context->hw_device_ctx = av_buffer_ref(hw_device);
+    }
+    int result = avcodec_open2(codec->context, decoder, NULL);
+    if (result < 0) {
+        codec_free(codec);
+        return result;
+    }
+    *out = codec;
+    return 0;
+}
+
+/* Feeds one compressed packet (copied); data == NULL starts draining. pts in the codec's time base units. */
+EB_EXPORT int eb_decoder_send(eb_codec *codec, const uint8_t *data, int size, int64_t pts, int keyframe)
+{
+    if (!data)
+        return avcodec_send_packet(codec->context, NULL);
+    av_packet_unref(codec->packet);
+    int result = av_new_packet(codec->packet, size);
+    if (result < 0)
+        return result;
+    memcpy(codec->packet->data, data, (size_t)size);
+    codec->packet->pts = pts;
+    codec->packet->dts = AV_NOPTS_VALUE;
+    if (keyframe)
+        codec->packet->flags |= AV_PKT_FLAG_KEY;
+    result = avcodec_send_packet(codec->context, codec->packet);
+    av_packet_unref(codec->packet);
+    return result;
+}
+
+/* Receives one decoded frame into frame (an eb_frame_alloc'd frame; its old content is released). */
+EB_EXPORT int eb_decoder_receive(eb_codec *codec, AVFrame *frame)
+{
+    av_frame_unref(frame);
+    return avcodec_receive_frame(codec->context, frame);
+}
+
+/* Forgets buffered frames (after a discontinuity). */
+EB_EXPORT void eb_codec_flush(eb_codec *codec) { avcodec_flush_buffers(codec->context); }
+
+/*
+ * Opens a video encoder by name ("libx264", "h264_nvenc", "mjpeg"...). time base = 1/time_base_den
+ * (pts of the frames sent), frame rate fps_num/fps_den, bitrate in bit/s (0 = encoder default),
+ * gop in frames (0 = default), options as "key=value:key=value" (private options such as
+ * preset=veryfast:tune=zerolatency; unknown keys are an error). global_header puts parameter sets
+ * in extradata (for containers and SDP) instead of before each keyframe only.
+ */
+EB_EXPORT int eb_video_encoder_open(const char *name, int width, int height, int pix_fmt, int time_base_den, int fps_num, int fps_den,
+                                    int64_t bitrate, int gop, int max_b_frames, int global_header, const char *options,
+                                    AVBufferRef *hw_device, int threads, eb_codec **out)
+{
+    *out = NULL;
+    const AVCodec *encoder = avcodec_find_encoder_by_name(name);
+    if (!encoder)
+        return AVERROR_ENCODER_NOT_FOUND;
+    enum AVPixelFormat format = to_av_pix(pix_fmt);
+    if (format == AV_PIX_FMT_NONE)
+        return AVERROR(EINVAL);
+    eb_codec *codec = av_mallocz(sizeof(*codec));
+    if (!codec)
+        return AVERROR(ENOMEM);
+    codec->is_encoder = 1;
+    codec->context = avcodec_alloc_context3(encoder);
+    codec->packet = av_packet_alloc();
+    if (!codec->context || !codec->packet) {
+        codec_free(codec);
+        return AVERROR(ENOMEM);
+    }
+    AVCodecContext *c = codec->context;
+    c->width = width;
+    c->height = height;
+    c->pix_fmt = format;
+    c->time_base = (AVRational){ 1, time_base_den };
+    c->framerate = (AVRational){ fps_num, fps_den };
+    if (bitrate > 0) {
+        c->bit_rate = bitrate;
+        c->rc_max_rate = bitrate;
+        c->rc_buffer_size = (int)(bitrate > INT32_MAX ? INT32_MAX : bitrate);
+    }
+    if (gop > 0)
+        c->gop_size = gop;
+    c->max_b_frames = max_b_frames;
+    c->thread_count = threads;
+    if (global_header)
+        c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (hw_device)
+        codec->hw_device = av_buffer_ref(hw_device);
+    AVDictionary *dict = NULL;
+    int result = 0;
+    if (options && options[0])
+        result = av_dict_parse_string(&dict, options, "=", ":", 0);
+    if (result >= 0)
+        result = avcodec_open2(c, encoder, &dict);
+    if (result >= 0 && av_dict_count(dict) > 0)
+        result = AVERROR_OPTION_NOT_FOUND; /* an option the encoder does not know */
+    av_dict_free(&dict);
+    if (result < 0) {
+        codec_free(codec);
+        return result;
+    }
+    *out = codec;
+    return 0;
+}
+
+/* Sends one frame (NULL starts draining); force_keyframe makes it an IDR/keyframe. */
+EB_EXPORT int eb_encoder_send(eb_codec *codec, AVFrame *frame, int force_keyframe)
+{
+    if (frame) {
+        frame->pict_type = force_keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+#if LIBAVUTIL_VERSION_MAJOR >= 58
+        if (force_keyframe)
+            frame->flags |= AV_FRAME_FLAG_KEY;
+        else
+            frame->flags &= ~AV_FRAME_FLAG_KEY;
+#else
+        frame->key_frame = force_keyframe;
+#endif
+    }
+    return avcodec_send_frame(codec->context, frame);
+}
+
+/*
+ * Receives one packet. *data stays valid until the next eb_encoder_receive or eb_codec_close on
+ * this codec. pts/dts are in the encoder's time base.
+ */
+EB_EXPORT int eb_encoder_receive(eb_codec *codec, const uint8_t **data, int *size, int64_t *pts, int64_t *dts, int *keyframe)
+{
+    av_packet_unref(codec->packet);
+    int result = avcodec_receive_packet(codec->context, codec->packet);
+    if (result < 0)
+        return result;
+    *data = codec->packet->data;
+    *size = codec->packet->size;
+    *pts = codec->packet->pts;
+    *dts = codec->packet->dts;
+    *keyframe = (codec->packet->flags & AV_PKT_FLAG_KEY) != 0;
+    return 0;
+}
+
+/* The encoder's extradata (SPS/PPS in Annex B or avcC form, AudioSpecificConfig...); size 0 if none. */
+EB_EXPORT void eb_codec_extradata(eb_codec *codec, const uint8_t **data, int *size)
+{
+    *data = codec->context->extradata;
+    *size = codec->context->extradata ? codec->context->extradata_size : 0;
+}
+
+/* ---- Frames ---- */
+
+EB_EXPORT AVFrame *eb_frame_alloc(void) { return av_frame_alloc(); }
+
+EB_EXPORT void eb_frame_free(AVFrame *frame) { av_frame_free(&frame); }
+
+/* A new reference to the same picture/samples (no copy of the data). */
+EB_EXPORT AVFrame *eb_frame_clone(const AVFrame *frame) { return av_frame_clone(frame); }
+
+/* Allocates buffers for a video frame of the given size and format (for scaler output or generated frames). */
+EB_EXPORT int eb_frame_alloc_video(AVFrame *frame, int width, int height, int pix_fmt)
+{
+    av_frame_unref(frame);
+    frame->width = width;
+    frame->height = height;
+    frame->format = to_av_pix(pix_fmt);
+    if (frame->format == AV_PIX_FMT_NONE)
+        return AVERROR(EINVAL);
+    return av_frame_get_buffer(frame, 0);
+}
+
+/*
+ * What a frame holds. Video: width, height, our pixel format (EB_PIX_OTHER for formats we do not
+ * name; hardware frames report their software format) and hardware = 1 when the data is in GPU
+ * memory. Audio: sample_rate, channels, samples. pts in the producing codec's time base.
+ */
+EB_EXPORT void eb_frame_info(const AVFrame *frame, int *width, int *height, int *pix_fmt, int *hardware,
+                             int *sample_rate, int *channels, int *samples, int64_t *pts)
+{
+    *width = frame->width;
+    *height = frame->height;
+    *hardware = frame->hw_frames_ctx != NULL;
+    if (frame->hw_frames_ctx) {
+        const AVHWFramesContext *frames = (const AVHWFramesContext *)frame->hw_frames_ctx->data;
+        *pix_fmt = from_av_pix(frames->sw_format);
+    } else {
+        *pix_fmt = frame->width > 0 ? from_av_pix((enum AVPixelFormat)frame->format) : EB_PIX_NONE;
+    }
+    *sample_rate = frame->sample_rate;
+    *channels = frame->ch_layout.nb_channels;
+    *samples = frame->nb_samples;
+    *pts = frame->pts != AV_NOPTS_VALUE ? frame->pts : frame->best_effort_timestamp;
+}
+
+EB_EXPORT void eb_frame_set_pts(AVFrame *frame, int64_t pts) { frame->pts = pts; }
+
+/* Plane i of a (software) frame: its data pointer and line size in bytes; 0 when there is no such plane. */
+EB_EXPORT int eb_frame_plane(AVFrame *frame, int plane, uint8_t **data, int *linesize)
+{
+    if (plane < 0 || plane >= AV_NUM_DATA_POINTERS || !frame->data[plane])
+        return 0;
+    if (av_frame_make_writable(frame) < 0)
+        return 0;
+    *data = frame->data[plane];
+    *linesize = frame->linesize[plane];
+    return 1;
+}
+
+/* Copies a hardware frame into system memory (destination is allocated); a software frame is referenced. */
+EB_EXPORT int eb_frame_download(const AVFrame *source, AVFrame *destination)
+{
+    av_frame_unref(destination);
+    if (!source->hw_frames_ctx)
+        return av_frame_ref(destination, source);
+    int result = av_hwframe_transfer_data(destination, source, 0);
+    if (result >= 0)
+        result = av_frame_copy_props(destination, source);
+    return result;
+}
+
+/* ---- Scaler (libswscale): size and pixel-format conversion of software frames ---- */
+
+typedef struct eb_scaler {
+    struct SwsContext *context;
+    int dst_width, dst_height;
+    enum AVPixelFormat dst_format;
+} eb_scaler;
+
+/*
+ * A converter from any software frame to dst_width x dst_height in dst_pix_fmt (bicubic). The source
+ * size and format are taken from each frame (the context is rebuilt when they change).
+ */
+EB_EXPORT int eb_scaler_open(int dst_width, int dst_height, int dst_pix_fmt, eb_scaler **out)
+{
+    *out = NULL;
+    enum AVPixelFormat format = to_av_pix(dst_pix_fmt);
+    if (format == AV_PIX_FMT_NONE || dst_width <= 0 || dst_height <= 0)
+        return AVERROR(EINVAL);
+    eb_scaler *scaler = av_mallocz(sizeof(*scaler));
+    if (!scaler)
+        return AVERROR(ENOMEM);
+    scaler->dst_width = dst_width;
+    scaler->dst_height = dst_height;
+    scaler->dst_format = format;
+    *out = scaler;
+    return 0;
+}
+
+EB_EXPORT int eb_scaler_scale(eb_scaler *scaler, const AVFrame *source, AVFrame *destination)
+{
+    if (source->hw_frames_ctx || source->width <= 0)
+        return AVERROR(EINVAL);
+    scaler->context = sws_getCachedContext(scaler->context, source->width, source->height, (enum AVPixelFormat)source->format,
+                                           scaler->dst_width, scaler->dst_height, scaler->dst_format, SWS_BICUBIC, NULL, NULL, NULL);
+    if (!scaler->context)
+        return AVERROR(EINVAL);
+    av_frame_unref(destination);
+    destination->width = scaler->dst_width;
+    destination->height = scaler->dst_height;
+    destination->format = scaler->dst_format;
+    int result = av_frame_get_buffer(destination, 0);
+    if (result < 0)
+        return result;
+    result = sws_scale(scaler->context, (const uint8_t *const *)source->data, source->linesize, 0, source->height,
+                       destination->data, destination->linesize);
+    if (result < 0)
+        return result;
+    destination->pts = source->pts;
+    return 0;
+}
+
+EB_EXPORT void eb_scaler_close(eb_scaler *scaler)
+{
+    if (!scaler)
+        return;
+    sws_freeContext(scaler->context);
+    av_free(scaler);
 }

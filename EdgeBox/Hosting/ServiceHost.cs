@@ -98,6 +98,9 @@ internal static partial class ServiceHost
         services.AddSingleton(sp => new PathManager(config, sp.GetRequiredService<MediaOptions>(), time, sp.GetRequiredService<ILogger<PathManager>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<PathManager>());
         services.AddSingleton<IPullProtocol, Protocols.Rtsp.Client.RtspPullProtocol>();
+        services.AddSingleton<Codecs.DecoderHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<Codecs.DecoderHub>());
+        services.AddSingleton<Codecs.SnapshotService>();
         services.AddSingleton(sp => new SourceSupervisor(config, sp.GetRequiredService<PathManager>(), sp.GetServices<IPullProtocol>(), time,
             sp.GetRequiredService<ILogger<SourceSupervisor>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<SourceSupervisor>());

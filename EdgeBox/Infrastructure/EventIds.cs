@@ -64,6 +64,10 @@ internal static class EventIds
     public const int ForwardFailed = 781;
     public const int ForwardRetryFailed = 782;
 
+    public const int DecoderStarted = 410;
+    public const int DecoderFailed = 411;
+    public const int SnapshotFailed = 412;
+
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;
 }

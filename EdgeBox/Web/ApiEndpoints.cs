@@ -124,10 +124,51 @@ internal static class ApiEndpoints
         return TypedResults.NoContent();
     }
 
-    private static IResult PathByName(string name, PathManager paths, SourceSupervisor sources) =>
-        paths.Find(name) is { } path
+    private const string SnapshotSuffix = "/snapshot.jpg";
+
+    private static async Task<IResult> PathByName(string name, int? width, PathManager paths, SourceSupervisor sources,
+        Codecs.SnapshotService snapshots, Hosting.NativeCapabilities native, CancellationToken cancellationToken)
+    {
+        if (name.EndsWith(SnapshotSuffix, StringComparison.Ordinal))
+        {
+            return await Snapshot(name[..^SnapshotSuffix.Length], width, paths, snapshots, native, cancellationToken).ConfigureAwait(false);
+        }
+
+        return paths.Find(name) is { } path
             ? TypedResults.Json(ToDto(path, sources), ApiJsonContext.Default.PathDto)
             : TypedResults.Json(new ErrorResponse($"path '{name}' is not active"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
+    }
+
+    /// <summary>
+    /// <c>GET /api/v1/paths/{name}/snapshot.jpg[?width=W]</c>: a JPEG of the current picture. 404 for a path
+    /// that is not configured, 503 while it has no source (or FFmpeg is missing), 504 when no picture
+    /// could be decoded in time.
+    /// </summary>
+    private static async Task<IResult> Snapshot(string name, int? width, PathManager paths, Codecs.SnapshotService snapshots,
+        Hosting.NativeCapabilities native, CancellationToken cancellationToken)
+    {
+        if (width is < 16 or > 7680)
+        {
+            return TypedResults.Json(new ErrorResponse("width must be from 16 to 7680"), ApiJsonContext.Default.ErrorResponse, statusCode: 400);
+        }
+
+        if (paths.Find(name) is not { } path)
+        {
+            return paths.Resolve(name) is null
+                ? TypedResults.Json(new ErrorResponse($"no path '{name}'"), ApiJsonContext.Default.ErrorResponse, statusCode: 404)
+                : TypedResults.Json(new ErrorResponse($"path '{name}' has no source"), ApiJsonContext.Default.ErrorResponse, statusCode: 503);
+        }
+
+        var probe = await native.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        var (jpeg, failure) = await snapshots.TakeAsync(path, width, probe?.Ffmpeg.Available == true, cancellationToken).ConfigureAwait(false);
+        return failure switch
+        {
+            Codecs.SnapshotFailure.None => TypedResults.Bytes(jpeg!, "image/jpeg"),
+            Codecs.SnapshotFailure.NoSource => TypedResults.Json(new ErrorResponse($"path '{name}' has no video source"), ApiJsonContext.Default.ErrorResponse, statusCode: 503),
+            Codecs.SnapshotFailure.Unavailable => TypedResults.Json(new ErrorResponse("FFmpeg is not available: " + probe?.Ffmpeg.Error), ApiJsonContext.Default.ErrorResponse, statusCode: 503),
+            _ => TypedResults.Json(new ErrorResponse("no picture could be decoded in time"), ApiJsonContext.Default.ErrorResponse, statusCode: 504),
+        };
+    }
 
     private static PathDto ToDto(MediaPath path, SourceSupervisor sources)
     {
