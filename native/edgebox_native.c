@@ -504,3 +504,6 @@ EB_EXPORT void eb_scaler_close(eb_scaler *scaler)
     sws_freeContext(scaler->context);
     av_free(scaler);
 }
+
+/* FFmpeg's own log output (stderr): EdgeBox reports errors itself, with av_strerror messages. */
+EB_EXPORT void eb_set_log_level(int level) { av_log_set_level(level); }

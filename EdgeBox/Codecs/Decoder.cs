@@ -39,6 +39,7 @@ internal sealed class Decoder : IDisposable
 
     public static unsafe Decoder Open(MediaTrack track, HwDeviceHandle? hardware = null, int threads = 0)
     {
+        NativeMethods.QuietLogs();
         byte[] extradata = Extradata(track);
         nint codec;
         int result;

@@ -161,5 +161,24 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
     public static partial void ScalerClose(nint scaler);
 
+    /// <summary><c>eb_set_log_level</c>: av_log_set_level (AV_LOG_QUIET = -8, AV_LOG_FATAL = 8, AV_LOG_ERROR = 16).</summary>
+    [LibraryImport(Library, EntryPoint = "eb_set_log_level")]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static partial void SetLogLevel(int level);
+
+    private static int _quiet;
+
+    /// <summary>
+    /// Silences FFmpeg's stderr logging once per process: EdgeBox reports failures itself (with
+    /// av_strerror's message), and a corrupt stream would otherwise print a line per damaged picture.
+    /// </summary>
+    public static void QuietLogs()
+    {
+        if (Interlocked.Exchange(ref _quiet, 1) == 0)
+        {
+            SetLogLevel(-8);
+        }
+    }
+
     public static string? Utf8(nint text) => text == 0 ? null : Marshal.PtrToStringUTF8(text);
 }

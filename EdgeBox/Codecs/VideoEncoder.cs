@@ -48,6 +48,7 @@ internal sealed class VideoEncoder : IDisposable
 
     public static VideoEncoder Open(VideoEncoderSettings settings, HwDeviceHandle? hardware = null)
     {
+        NativeMethods.QuietLogs();
         int result = NativeMethods.VideoEncoderOpen(settings.Name, settings.Width, settings.Height, (int)settings.Format, settings.TimeBase,
             settings.FramesPerSecond, 1, settings.Bitrate, settings.Gop, settings.MaxBFrames, settings.GlobalHeader ? 1 : 0, settings.Options,
             hardware?.DangerousGetHandle() ?? 0, settings.Threads, out nint codec);

@@ -15,7 +15,8 @@ internal sealed record ConfigChange(string Key, ChangeKind Kind)
         Key is "data" or "log.file" or "log.format"
         || Key.StartsWith("http", StringComparison.Ordinal) || Key.StartsWith("rtsp", StringComparison.Ordinal)
         || Key.StartsWith("rtmp", StringComparison.Ordinal) || Key.StartsWith("srt", StringComparison.Ordinal)
-        || Key.StartsWith("webrtc", StringComparison.Ordinal) || Key.StartsWith("media", StringComparison.Ordinal);
+        || Key.StartsWith("webrtc", StringComparison.Ordinal) || Key.StartsWith("media", StringComparison.Ordinal)
+        || Key.StartsWith("codecs", StringComparison.Ordinal);
 }
 
 /// <summary>
@@ -37,6 +38,7 @@ internal static class ConfigDiff
         Compare(changes, "srt", before.Srt, after.Srt);
         Compare(changes, "webrtc", before.WebRtc, after.WebRtc);
         Compare(changes, "media", before.Media, after.Media);
+        Compare(changes, "codecs", before.Codecs, after.Codecs);
         Compare(changes, "pathDefaults", before.PathDefaults, after.PathDefaults);
 
         var old = before.Paths.ToDictionary(p => p.Name, StringComparer.Ordinal);

@@ -5,9 +5,9 @@ namespace EdgeBox.Configuration;
 /// reports every problem with its YAML path and line: unknown keys, wrong types, bad values. The
 /// semantic rules that look across keys live in <see cref="ConfigValidator"/>.
 /// </summary>
-internal sealed class ConfigReader
+internal sealed partial class ConfigReader
 {
-    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "media", "pathDefaults", "paths"];
+    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "media", "codecs", "pathDefaults", "paths"];
     private static readonly string[] LogKeys = ["level", "file", "format"];
     private static readonly string[] ListenerKeys = ["enabled", "address"];
     private static readonly string[] RtspKeys = ["enabled", "address", "rtpAddress", "rtcpAddress", "sessionTimeout", "maxSessions"];
@@ -16,7 +16,7 @@ internal sealed class ConfigReader
     internal static readonly string[] PathKeys =
     [
         "source", "sourceOnDemand", "sourceOnDemandStartTimeout", "sourceOnDemandCloseAfter", "rtspTransport", "sourceFingerprint",
-        "reconnectDelay", "reconnectMaxDelay", "forward", "record", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass",
+        "reconnectDelay", "reconnectMaxDelay", "forward", "hwaccel", "transcode", "record", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass",
     ];
 
     private readonly List<ConfigError> _errors;
@@ -33,6 +33,7 @@ internal sealed class ConfigReader
         ["srt"] = ListenerKeys,
         ["webrtc"] = WebRtcKeys,
         ["media"] = MediaKeys,
+        ["codecs"] = CodecsKeys,
         ["pathDefaults"] = PathKeys,
     };
 
@@ -64,6 +65,7 @@ internal sealed class ConfigReader
                 case "srt": config = config with { Srt = reader.ReadListener(value, "srt", config.Srt) }; break;
                 case "webrtc": config = config with { WebRtc = reader.ReadWebRtc(value, config.WebRtc) }; break;
                 case "media": config = config with { Media = reader.ReadMedia(value, config.Media) }; break;
+                case "codecs": config = config with { Codecs = reader.ReadCodecs(value, config.Codecs) }; break;
                 case "pathDefaults": config = config with { PathDefaults = PathConfig.BuiltInDefaults.Overlay(reader.ReadPath(value, "pathDefaults")) }; break;
                 case "paths": config = config with { Paths = reader.ReadPaths(value) }; break;
             }
@@ -204,6 +206,8 @@ internal sealed class ConfigReader
                 "reconnectDelay" => value with { ReconnectDelay = Duration(child, path + ".reconnectDelay", TimeSpan.FromSeconds(1)) },
                 "reconnectMaxDelay" => value with { ReconnectMaxDelay = Duration(child, path + ".reconnectMaxDelay", TimeSpan.FromSeconds(30)) },
                 "forward" => value with { Forward = new TextList(StringList(child, path + ".forward")) },
+                "hwaccel" => value with { Hwaccel = Enum(child, path + ".hwaccel", HwAccelSetting.Auto) },
+                "transcode" => value with { Transcode = ReadTranscode(child, path + ".transcode") },
                 "record" => value with { Record = Bool(child, path + ".record", false) },
                 "maxReaders" => value with { MaxReaders = Int(child, path + ".maxReaders", 0, 0, 1_000_000) },
                 "overridePublisher" => value with { OverridePublisher = Bool(child, path + ".overridePublisher", false) },

@@ -43,6 +43,11 @@ internal static class ConfigValidator
         }
 
         Path(config.PathDefaults, "pathDefaults", errors, at);
+        if (config.PathDefaults.Transcode is { Count: > 0 })
+        {
+            errors.Add(at.Error("pathDefaults.transcode", "transcode profiles belong to a path, not to pathDefaults"));
+        }
+
         if (PathSources.IsPulled(config.PathDefaults.Source))
         {
             errors.Add(at.Error("pathDefaults.source", "a URL source belongs to one path, not to pathDefaults"));
@@ -61,6 +66,11 @@ internal static class ConfigValidator
             if (path.IsRegex && PathSources.IsPulled(effective.Source))
             {
                 errors.Add(at.Error(key + ".source", "a regex path cannot pull a URL source: give the path a literal name"));
+            }
+
+            if (path.Config.Transcode is { Count: > 0 } profiles)
+            {
+                Transcode(path, profiles, key, errors, at);
             }
 
             if (path.IsRegex && path.Config.Forward is { Count: > 0 })
@@ -175,6 +185,51 @@ internal static class ConfigValidator
                 {
                     errors.Add(at.Error($"{key}.forward[{i}]", urlError));
                 }
+            }
+        }
+    }
+
+    private static void Transcode(NamedPath path, TranscodeList profiles, string key, List<ConfigError> errors, ConfigLocator at)
+    {
+        if (path.IsRegex)
+        {
+            errors.Add(at.Error(key + ".transcode", "a regex path cannot transcode: give the path a literal name"));
+            return;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < profiles.Count; i++)
+        {
+            var profile = profiles[i];
+            string profileKey = $"{key}.transcode[{i}]";
+            if (profile.Name.Contains('/', StringComparison.Ordinal) || PathNameError(path.Name + "/" + profile.Name) is not null)
+            {
+                errors.Add(at.Error(profileKey + ".name", "a profile name is one path segment: letters, digits and _-.~"));
+            }
+            else if (!names.Add(profile.Name))
+            {
+                errors.Add(at.Error(profileKey + ".name", $"profile '{profile.Name}' is defined twice"));
+            }
+
+            var video = profile.Video;
+            if (video.Width % 2 == 1 || video.Height % 2 == 1)
+            {
+                errors.Add(at.Error(profileKey + ".video", "width and height must be even (4:2:0 video)"));
+            }
+
+            if (video.Codec == VideoCodecSetting.Copy && (video.Width is not null || video.Height is not null || video.Fps is not null || video.Bitrate > 0))
+            {
+                errors.Add(at.Error(profileKey + ".video", "codec copy passes the video through: width, height, fps and bitrate do not apply"));
+            }
+
+            if (video.Codec is VideoCodecSetting.Av1 or VideoCodecSetting.Vp9)
+            {
+                errors.Add(at.Error(profileKey + ".video.codec", "av1 and vp9 output needs their RTP packetizers, which arrive with WebRTC; use h264 or h265"));
+            }
+
+            if (video.Gop < TimeSpan.FromMilliseconds(100) || video.Gop > TimeSpan.FromMinutes(1))
+            {
+                errors.Add(at.Error(profileKey + ".video.gop", "must be from 100ms to 1m"));
             }
         }
     }

@@ -58,6 +58,12 @@ internal static class ConfigWriter
         Pair(e, "readerMaxLag", DurationText.Format(config.Media.ReaderMaxLag));
         End(e);
 
+        Key(e, "codecs");
+        Begin(e);
+        Pair(e, "hwaccel", config.Codecs.Hwaccel.ToString().ToLowerInvariant());
+        Pair(e, "hwaccelDevice", config.Codecs.HwaccelDevice);
+        End(e);
+
         Key(e, "pathDefaults");
         Path(e, config.PathDefaults);
 
@@ -116,6 +122,19 @@ internal static class ConfigWriter
             e.Emit(new SequenceEnd());
         }
 
+        Optional(e, "hwaccel", path.Hwaccel?.ToString().ToLowerInvariant());
+        if (path.Transcode is { } transcode)
+        {
+            Key(e, "transcode");
+            e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+            foreach (var profile in transcode)
+            {
+                Profile(e, profile);
+            }
+
+            e.Emit(new SequenceEnd());
+        }
+
         if (path.Record is { } record)
         {
             Pair(e, "record", record);
@@ -136,6 +155,42 @@ internal static class ConfigWriter
         Optional(e, "readUser", path.ReadUser);
         Optional(e, "readPass", path.ReadPass);
 
+        e.Emit(new MappingEnd());
+    }
+
+    private static void Profile(Emitter e, TranscodeProfile profile)
+    {
+        e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+        Pair(e, "name", profile.Name);
+        Key(e, "video");
+        e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+        var video = profile.Video;
+        Pair(e, "codec", video.Codec.ToString().ToLowerInvariant());
+        if (video.Width is { } width)
+        {
+            Pair(e, "width", Number(width));
+        }
+
+        if (video.Height is { } height)
+        {
+            Pair(e, "height", Number(height));
+        }
+
+        Pair(e, "bitrate", BitrateText.Format(video.Bitrate));
+        Duration(e, "gop", video.Gop);
+        Pair(e, "preset", video.Preset);
+        if (video.Fps is { } fps)
+        {
+            Pair(e, "fps", Number(fps));
+        }
+
+        e.Emit(new MappingEnd());
+        Key(e, "audio");
+        e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+        Pair(e, "codec", profile.Audio.Codec.ToString().ToLowerInvariant());
+        Pair(e, "bitrate", BitrateText.Format(profile.Audio.Bitrate));
+        e.Emit(new MappingEnd());
+        Pair(e, "onDemand", profile.OnDemand);
         e.Emit(new MappingEnd());
     }
 

@@ -24,6 +24,8 @@ internal sealed record EdgeBoxConfig
 
     public MediaConfig Media { get; init; } = new();
 
+    public CodecsConfig Codecs { get; init; } = new();
+
     /// <summary>Settings every path starts from; a path's own keys override them.</summary>
     public PathConfig PathDefaults { get; init; } = PathConfig.BuiltInDefaults;
 
@@ -129,6 +131,7 @@ internal sealed record PathConfig
         ReconnectDelay = TimeSpan.FromSeconds(1),
         ReconnectMaxDelay = TimeSpan.FromSeconds(30),
         Forward = TextList.Empty,
+        Transcode = TranscodeList.Empty,
         Record = false,
         MaxReaders = 0,
         OverridePublisher = false,
@@ -161,6 +164,12 @@ internal sealed record PathConfig
     /// <summary>RTSP servers the path is pushed to (ANNOUNCE/RECORD) while it has a source.</summary>
     public TextList? Forward { get; init; }
 
+    /// <summary>Hardware acceleration for this path's decoding and transcoding; null = <c>codecs.hwaccel</c>.</summary>
+    public HwAccelSetting? Hwaccel { get; init; }
+
+    /// <summary>Transcode profiles: each publishes the derived path <c>&lt;path&gt;/&lt;name&gt;</c>.</summary>
+    public TranscodeList? Transcode { get; init; }
+
     /// <summary>Record the path to disk (the recorder arrives with the recording capability).</summary>
     public bool? Record { get; init; }
 
@@ -191,6 +200,8 @@ internal sealed record PathConfig
         ReconnectDelay = over.ReconnectDelay ?? ReconnectDelay,
         ReconnectMaxDelay = over.ReconnectMaxDelay ?? ReconnectMaxDelay,
         Forward = over.Forward ?? Forward,
+        Hwaccel = over.Hwaccel ?? Hwaccel,
+        Transcode = over.Transcode ?? Transcode,
         Record = over.Record ?? Record,
         MaxReaders = over.MaxReaders ?? MaxReaders,
         OverridePublisher = over.OverridePublisher ?? OverridePublisher,

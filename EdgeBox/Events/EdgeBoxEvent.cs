@@ -13,6 +13,7 @@ internal static class EventTypes
     public const string SourceReconnecting = "source.reconnecting";
     public const string ForwardReady = "forward.ready";
     public const string ForwardNotReady = "forward.notready";
+    public const string HardwareFallback = "hardware.fallback";
     public const string PublisherRefused = "publisher.refused";
     public const string ReaderJoined = "reader.joined";
     public const string ReaderLeft = "reader.left";

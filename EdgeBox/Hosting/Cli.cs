@@ -70,8 +70,10 @@ internal static class Cli
         verify.SetAction(parse => Verify(parse.GetValue(storageData) ?? new EdgeBoxConfig().Data, stdout, stderr));
         var storage = new Command("storage", "Storage diagnostics") { verify };
 
+        var probeDevice = new Argument<string?>("hwaccel-device") { Arity = ArgumentArity.ZeroOrOne, Description = "Device for the hardware APIs" };
         var probe = new Command(NativeCapabilities.ProbeCommand, "Print what FFmpeg and ONNX Runtime offer, as JSON (used by the service)") { Hidden = true };
-        probe.SetAction(_ => stdout.WriteLine(NativeCapabilities.Serialize(NativeCapabilities.ProbeInProcess())));
+        probe.Arguments.Add(probeDevice);
+        probe.SetAction(parse => stdout.WriteLine(NativeCapabilities.Serialize(NativeCapabilities.ProbeInProcess(parse.GetValue(probeDevice)))));
 
         return new RootCommand("EdgeBox: edge media server (RTSP, RTMP, SRT, WebRTC, LL-HLS), transcoding, analytics and recording")
         {
@@ -139,6 +141,13 @@ internal static class Cli
             stdout.WriteLine($"  codecs: {encoders} encoders, {decoders} decoders");
             stdout.WriteLine($"  hardware device types: {Join(ffmpeg.HardwareDeviceTypes)}");
             stdout.WriteLine($"  hardware codecs: {Join(ffmpeg.Codecs.Where(c => c.IsHardware && c.Kind == MediaKind.Video).Select(c => c.Name).Distinct().Order(StringComparer.Ordinal).ToList())}");
+            var hardware = HardwareProbe.Probe(null);
+            foreach (var api in hardware)
+            {
+                stdout.WriteLine($"  {api.Name}: {(api.Available ? "available" : "unavailable (" + api.Error + ")")}");
+            }
+
+            stdout.WriteLine($"  {HardwareSelector.Select(Configuration.HwAccelSetting.Auto, hardware).Reason}");
         }
         else
         {

@@ -1,3 +1,4 @@
+using EdgeBox.Configuration;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -8,7 +9,11 @@ using Microsoft.Extensions.Hosting;
 namespace EdgeBox.Hosting;
 
 /// <summary>What FFmpeg and ONNX Runtime offer on this machine.</summary>
-internal sealed record NativeProbeResult(FfmpegInfo Ffmpeg, OnnxRuntimeInfo OnnxRuntime);
+internal sealed record NativeProbeResult(FfmpegInfo Ffmpeg, OnnxRuntimeInfo OnnxRuntime)
+{
+    /// <summary>The hardware codec APIs and whether each opened here.</summary>
+    public IReadOnlyList<HardwareApiStatus> Hardware { get; init; } = [];
+}
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(NativeProbeResult))]
@@ -22,7 +27,7 @@ internal sealed partial class NativeProbeJsonContext : JsonSerializerContext;
 /// stream needs decoding; and a broken driver that crashes while being probed takes down only the
 /// probe, never the service. The probe runs in the background after the HTTP port is open.
 /// </summary>
-internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifetime, ILogger<NativeCapabilities> logger) : BackgroundService
+internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifetime, CodecsConfig codecs, ILogger<NativeCapabilities> logger) : BackgroundService
 {
     /// <summary>The hidden command the child runs.</summary>
     public const string ProbeCommand = "probe-native";
@@ -31,6 +36,23 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
 
     private readonly TaskCompletionSource<NativeProbeResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private NativeProbeResult? _current;
+
+    private HardwareSelection? _selection;
+
+    /// <summary>The hardware acceleration chosen for <c>codecs.hwaccel</c> once the probe finished; null before.</summary>
+    public HardwareSelection? Selection => Volatile.Read(ref _selection);
+
+    /// <summary>
+    /// The hardware API for a path's setting (its own <c>hwaccel</c>, else the global one). <c>codecs</c> is
+    /// read at start-up: a change of it applies at the next start (the probe runs once).
+    /// </summary>
+    public HardwareSelection Resolve(HwAccelSetting? pathSetting)
+    {
+        var global = codecs.Hwaccel;
+        var setting = pathSetting ?? global;
+        var probe = Current?.Hardware ?? [];
+        return setting == global && Selection is { } selected ? selected : HardwareSelector.Select(setting, probe);
+    }
 
     /// <summary>The probe's result, or null while it runs.</summary>
     public NativeProbeResult? Current => Volatile.Read(ref _current);
@@ -48,7 +70,11 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
     }
 
     /// <summary>Loads the libraries in this process and reports what they offer (the child's side).</summary>
-    public static NativeProbeResult ProbeInProcess() => new(FfmpegInfo.Probe(), OnnxRuntimeInfo.Probe());
+    public static NativeProbeResult ProbeInProcess(string? hwaccelDevice = null)
+    {
+        var ffmpeg = FfmpegInfo.Probe();
+        return new NativeProbeResult(ffmpeg, OnnxRuntimeInfo.Probe()) { Hardware = ffmpeg.Available ? HardwareProbe.Probe(hwaccelDevice) : [] };
+    }
 
     public static string Serialize(NativeProbeResult result) => JsonSerializer.Serialize(result, NativeProbeJsonContext.Default.NativeProbeResult);
 
@@ -72,7 +98,7 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
         NativeProbeResult result;
         try
         {
-            result = await ProbeInChildAsync(stoppingToken).ConfigureAwait(false);
+            result = await ProbeInChildAsync(codecs.HwaccelDevice, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -104,11 +130,22 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
             Log.Unavailable(logger, "ONNX Runtime", result.OnnxRuntime.Error ?? "unknown error");
         }
 
+        var selection = HardwareSelector.Select(codecs.Hwaccel, result.Hardware);
+        if (selection.Warning)
+        {
+            Log.HardwareWarning(logger, selection.Reason);
+        }
+        else
+        {
+            Log.HardwareSelected(logger, selection.Reason);
+        }
+
+        Volatile.Write(ref _selection, selection);
         Volatile.Write(ref _current, result);
         _result.TrySetResult(result);
     }
 
-    private static async Task<NativeProbeResult> ProbeInChildAsync(CancellationToken cancellationToken)
+    private static async Task<NativeProbeResult> ProbeInChildAsync(string? hwaccelDevice, CancellationToken cancellationToken)
     {
         string? self = Environment.ProcessPath;
         if (self is null)
@@ -118,6 +155,11 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
 
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(ProbeCommand);
+        if (!string.IsNullOrEmpty(hwaccelDevice))
+        {
+            info.ArgumentList.Add(hwaccelDevice);
+        }
+
         try
         {
             using var child = Process.Start(info);
@@ -168,6 +210,12 @@ internal sealed partial class NativeCapabilities(IHostApplicationLifetime lifeti
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = Infrastructure.EventIds.HardwareSelected, EventName = "HardwareSelected", Level = LogLevel.Information, Message = "{Selection}")]
+        public static partial void HardwareSelected(ILogger logger, string selection);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.HardwareFallback, EventName = "HardwareUnavailable", Level = LogLevel.Warning, Message = "{Selection}")]
+        public static partial void HardwareWarning(ILogger logger, string selection);
+
         [LoggerMessage(EventId = Infrastructure.EventIds.FfmpegLoaded, EventName = "FfmpegFound", Level = LogLevel.Information,
             Message = "FFmpeg {Version}: {CodecCount} codecs; hardware device types: {HardwareTypes}")]
         public static partial void FfmpegFound(ILogger logger, string version, int codecCount, string hardwareTypes);

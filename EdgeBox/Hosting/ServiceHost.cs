@@ -85,6 +85,7 @@ internal static partial class ServiceHost
         services.AddSingleton(level);
         services.AddSingleton(file);
         services.AddSingleton(database);
+        services.AddSingleton(config.Codecs);
         services.AddSingleton<NativeCapabilities>();
         services.AddHostedService(sp => sp.GetRequiredService<NativeCapabilities>());
         services.AddSingleton<HostStats>();
@@ -101,6 +102,11 @@ internal static partial class ServiceHost
         services.AddSingleton<Codecs.DecoderHub>();
         services.AddHostedService(sp => sp.GetRequiredService<Codecs.DecoderHub>());
         services.AddSingleton<Codecs.SnapshotService>();
+        services.AddSingleton(sp => new Codecs.TranscodeManager(config, sp.GetRequiredService<PathManager>(), sp.GetRequiredService<Codecs.DecoderHub>(),
+            sp.GetRequiredService<MediaBufferPool>(), sp.GetRequiredService<NativeCapabilities>(), sp.GetRequiredService<Events.EventBus>(), time,
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Codecs.TranscodeManager>());
+        services.AddHostedService(sp => sp.GetRequiredService<Codecs.TranscodeManager>());
         services.AddSingleton(sp => new SourceSupervisor(config, sp.GetRequiredService<PathManager>(), sp.GetServices<IPullProtocol>(), time,
             sp.GetRequiredService<ILogger<SourceSupervisor>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<SourceSupervisor>());

@@ -67,6 +67,11 @@ internal static class EventIds
     public const int DecoderStarted = 410;
     public const int DecoderFailed = 411;
     public const int SnapshotFailed = 412;
+    public const int TranscodeStarted = 413;
+    public const int TranscodeFailed = 414;
+    public const int HardwareFallback = 415;
+    public const int HardwareSelected = 416;
+    public const int TranscodeStopping = 417;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

@@ -104,6 +104,15 @@ internal sealed class MediaPath
     /// </summary>
     public bool Pinned { get; internal set; }
 
+    /// <summary>A path another component publishes (a transcode profile's output): the configuration does not list it.</summary>
+    public bool Derived { get; internal init; }
+
+    /// <summary>
+    /// For a path whose source runs only on demand: starts it and completes with true once the path is
+    /// ready (false when it could not start in time). Null for paths without such a source.
+    /// </summary>
+    public Func<CancellationToken, Task<bool>>? OnDemand { get; internal set; }
+
     public long BytesIn => Interlocked.Read(ref _bytesIn);
 
     public long FramesIn => Interlocked.Read(ref _framesIn);

@@ -65,6 +65,36 @@ internal sealed partial class PathManager : IConfigApplier
         }
     }
 
+    /// <summary>
+    /// The path a component publishes under a name of its own (<c>cam1/720p</c>), with the settings of
+    /// the path it derives from; kept until <see cref="RemoveDerived"/>, whatever the configuration says.
+    /// </summary>
+    public MediaPath GetOrCreateDerived(string name, PathConfig config)
+    {
+        lock (_gate)
+        {
+            if (_paths.TryGetValue(name, out var existing))
+            {
+                existing.Config = config;
+                return existing;
+            }
+
+            var path = new MediaPath(name, config, _options, _time, OnReaderDropped) { Derived = true, Pinned = true };
+            _paths[name] = path;
+            return path;
+        }
+    }
+
+    /// <summary>Closes and forgets a derived path.</summary>
+    public void RemoveDerived(MediaPath path)
+    {
+        lock (_gate)
+        {
+            path.Close(ReaderCloseReason.Closed);
+            _paths.TryRemove(new KeyValuePair<string, MediaPath>(path.Name, path));
+        }
+    }
+
     /// <summary>Forgets a path that has neither source nor readers (called when a session ends).</summary>
     public void ReleaseIfUnused(MediaPath path)
     {
@@ -85,6 +115,11 @@ internal sealed partial class PathManager : IConfigApplier
         {
             foreach (var path in _paths.Values)
             {
+                if (path.Derived)
+                {
+                    continue; // its owner (a transcoder) follows the configuration itself
+                }
+
                 if (matcher.Resolve(path.Name) is { } settings)
                 {
                     path.Config = settings;

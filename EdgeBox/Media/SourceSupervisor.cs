@@ -103,6 +103,11 @@ internal sealed partial class SourceSupervisor : IConfigApplier, IHostedService,
             return true;
         }
 
+        if (path.OnDemand is { } demand)
+        {
+            return await demand(cancellationToken).ConfigureAwait(false);
+        }
+
         var config = path.Config;
         if (config.SourceOnDemand != true || !PathSources.IsPulled(config.Source))
         {
@@ -165,11 +170,19 @@ internal sealed partial class SourceSupervisor : IConfigApplier, IHostedService,
         return path.State == PathState.Ready;
     }
 
+    /// <summary>Idempotent: the container may dispose this twice (it is registered under several service types).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _gate.Dispose();
     }
+
+    private int _disposed;
 
     private IPullProtocol? Protocol(string source) => _protocols.FirstOrDefault(p => p.CanPull(source));
 

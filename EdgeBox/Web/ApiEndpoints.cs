@@ -59,7 +59,13 @@ internal static class ApiEndpoints
             new HostDto(Environment.MachineName, host.CpuCount, host.CpuPercent, host.MemoryTotalBytes, host.MemoryAvailableBytes,
                 host.ProcessRssBytes, data, host.DiskTotalBytes, host.DiskFreeBytes),
             ToDto(ffmpeg),
-            new OnnxRuntimeDto(onnx.Available, onnx.Error, onnx.Version, onnx.Providers));
+            new OnnxRuntimeDto(onnx.Available, onnx.Error, onnx.Version, onnx.Providers))
+        {
+            Hardware = native.Selection is { } selection
+                ? new HardwareDto(Lower(selection.Selected.ToString()), selection.Reason,
+                    (probe?.Hardware ?? []).Select(h => new HardwareApiDto(h.Name, h.Available, h.Error)).ToList())
+                : null,
+        };
         return TypedResults.Json(body, ApiJsonContext.Default.InfoResponse);
     }
 

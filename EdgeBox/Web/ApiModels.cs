@@ -18,7 +18,15 @@ internal sealed record InfoResponse(
     double UptimeSeconds,
     HostDto Host,
     FfmpegDto Ffmpeg,
-    OnnxRuntimeDto OnnxRuntime);
+    OnnxRuntimeDto OnnxRuntime)
+{
+    /// <summary>Hardware acceleration: what <c>codecs.hwaccel</c> selected and what each API said when probed.</summary>
+    public HardwareDto? Hardware { get; init; }
+}
+
+internal sealed record HardwareDto(string Selected, string Reason, IReadOnlyList<HardwareApiDto> Apis);
+
+internal sealed record HardwareApiDto(string Name, bool Available, string? Error);
 
 internal sealed record HostDto(
     string Name,

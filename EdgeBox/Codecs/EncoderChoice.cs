@@ -1,0 +1,66 @@
+using EdgeBox.Configuration;
+
+namespace EdgeBox.Codecs;
+
+/// <summary>An encoder to try: its FFmpeg name, whether it is a hardware one, and how it takes a speed preset.</summary>
+internal sealed record EncoderCandidate(string Name, bool Hardware, Func<string, string?> Options);
+
+/// <summary>
+/// The encoders a transcode tries, in order: the selected hardware one first (when there is one), then
+/// software. When a hardware encoder cannot open, the stream falls back to software with one warning
+/// and an event (<see cref="ReportFallback"/>).
+/// </summary>
+internal sealed class EncoderChoice(IReadOnlyList<EncoderCandidate> candidates, Action<string, string, string> onFallback)
+{
+    public IReadOnlyList<EncoderCandidate> Candidates { get; } = candidates;
+
+    public void ReportFallback(string path, string encoder, string reason) => onFallback(path, encoder, reason);
+
+    /// <summary>The encoders for <paramref name="codec"/> with hardware <paramref name="hardware"/> (None: software only).</summary>
+    public static IReadOnlyList<EncoderCandidate> For(VideoCodecSetting codec, HwAccelSetting hardware)
+    {
+        var list = new List<EncoderCandidate>();
+        if (HardwareName(codec, hardware) is { } name)
+        {
+            list.Add(new EncoderCandidate(name, true, preset => HardwareOptions(hardware, preset)));
+        }
+
+        list.Add(codec switch
+        {
+            VideoCodecSetting.H265 => new EncoderCandidate("libx265", false, preset => $"preset={preset}:tune=zerolatency:x265-params=log-level=error"),
+            _ => new EncoderCandidate("libx264", false, preset => $"preset={preset}:tune=zerolatency"),
+        });
+        return list;
+    }
+
+    private static string? HardwareName(VideoCodecSetting codec, HwAccelSetting hardware)
+    {
+        string? family = codec switch
+        {
+            VideoCodecSetting.H264 => "h264",
+            VideoCodecSetting.H265 => "hevc",
+            _ => null,
+        };
+        return (family, hardware) switch
+        {
+            (null, _) => null,
+            (_, HwAccelSetting.Cuda) => family + "_nvenc",
+            (_, HwAccelSetting.Vaapi) => family + "_vaapi",
+            (_, HwAccelSetting.Qsv) => family + "_qsv",
+            (_, HwAccelSetting.V4l2m2m) => family + "_v4l2m2m",
+            _ => null,
+        };
+    }
+
+    /// <summary>x264 preset names mapped onto what each hardware family calls its speed settings.</summary>
+    private static string? HardwareOptions(HwAccelSetting hardware, string preset)
+    {
+        bool fast = preset is "ultrafast" or "superfast" or "veryfast" or "faster" or "fast";
+        return hardware switch
+        {
+            HwAccelSetting.Cuda => fast ? "preset=p2:tune=ll" : "preset=p5:tune=ll",
+            HwAccelSetting.Qsv => fast ? "preset=veryfast" : "preset=medium",
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,324 @@
+using EdgeBox.Configuration;
+using EdgeBox.Media;
+using Microsoft.Extensions.Hosting;
+
+namespace EdgeBox.Codecs;
+
+/// <summary>
+/// Runs the transcode profiles the configuration lists: one <see cref="Transcoder"/> per profile,
+/// each publishing its derived path <c>&lt;path&gt;/&lt;name&gt;</c>. An always-on profile runs from
+/// start-up; an on-demand one starts when a reader asks for its derived path and stops 10 s after the
+/// last reader left. A config change restarts only the profiles that changed.
+/// </summary>
+internal sealed partial class TranscodeManager : IConfigApplier, IHostedService, IAsyncDisposable
+{
+    /// <summary>How long an on-demand profile keeps running without readers.</summary>
+    public static readonly TimeSpan OnDemandCloseAfter = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan OnDemandStartTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly PathManager _paths;
+    private readonly DecoderHub _decoders;
+    private readonly MediaBufferPool _pool;
+    private readonly Hosting.NativeCapabilities _native;
+    private readonly Events.EventBus _events;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<TranscodeManager> _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private EdgeBoxConfig _latest;
+    private ITimer? _timer;
+    private bool _stopped;
+
+    public TranscodeManager(EdgeBoxConfig config, PathManager paths, DecoderHub decoders, MediaBufferPool pool, Hosting.NativeCapabilities native,
+        Events.EventBus events, TimeProvider time, ILoggerFactory loggers)
+    {
+        _latest = config;
+        _paths = paths;
+        _decoders = decoders;
+        _pool = pool;
+        _native = native;
+        _events = events;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<TranscodeManager>();
+    }
+
+    /// <summary>The transcoders, for the API.</summary>
+    public IReadOnlyList<Transcoder> Running
+    {
+        get
+        {
+            lock (_entries)
+            {
+                return _entries.Values.Select(e => e.Transcoder).OfType<Transcoder>().ToList();
+            }
+        }
+    }
+
+    public Transcoder? For(string derivedPath)
+    {
+        lock (_entries)
+        {
+            return _entries.GetValueOrDefault(derivedPath)?.Transcoder;
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ReconcileAsync(Volatile.Read(ref _latest)).ConfigureAwait(false);
+        _timer = _time.CreateTimer(_ => _ = StopIdleAsync(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopped = true;
+        _timer?.Dispose();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            List<Entry> all;
+            lock (_entries)
+            {
+                all = [.. _entries.Values];
+                _entries.Clear();
+            }
+
+            foreach (var entry in all)
+            {
+                await entry.StopAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Apply(EdgeBoxConfig config, IReadOnlyList<ConfigChange> changes)
+    {
+        Volatile.Write(ref _latest, config);
+        if (_timer is not null && changes.Any(c => c.Key.StartsWith("path", StringComparison.Ordinal) || c.Key.StartsWith("codecs", StringComparison.Ordinal)))
+        {
+            _ = ReconcileAsync(config);
+        }
+    }
+
+    /// <summary>Idempotent: the container may dispose this twice (it is registered under several service types).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _gate.Dispose();
+    }
+
+    private int _disposed;
+
+    private async Task ReconcileAsync(EdgeBoxConfig config)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            var wanted = new Dictionary<string, (MediaPath Source, PathConfig Settings, TranscodeProfile Profile)>(StringComparer.Ordinal);
+            foreach (var named in config.Paths.Where(p => !p.IsRegex))
+            {
+                var settings = config.EffectivePath(named);
+                if (settings.Transcode is not { Count: > 0 } profiles || _paths.GetOrCreate(named.Name) is not { } source)
+                {
+                    continue;
+                }
+
+                source.Pinned = true; // its derived paths follow it; it must stay the same object
+                foreach (var profile in profiles)
+                {
+                    wanted[named.Name + "/" + profile.Name] = (source, settings, profile);
+                }
+            }
+
+            var stale = new List<Entry>();
+            lock (_entries)
+            {
+                foreach (var (name, entry) in _entries.ToList())
+                {
+                    if (!wanted.TryGetValue(name, out var want) || want.Profile != entry.Profile || want.Settings.Hwaccel != entry.Settings.Hwaccel)
+                    {
+                        stale.Add(entry);
+                        _entries.Remove(name);
+                    }
+                }
+            }
+
+            foreach (var entry in stale)
+            {
+                await entry.StopAsync().ConfigureAwait(false);
+                if (!wanted.ContainsKey(entry.Output.Name))
+                {
+                    _paths.RemoveDerived(entry.Output);
+                }
+            }
+
+            lock (_entries)
+            {
+                foreach (var (name, want) in wanted)
+                {
+                    if (_entries.ContainsKey(name))
+                    {
+                        continue;
+                    }
+
+                    var output = _paths.GetOrCreateDerived(name, want.Settings with { Source = "transcode", Transcode = TranscodeList.Empty, Forward = TextList.Empty });
+                    var entry = new Entry(this, want.Source, output, want.Settings, want.Profile);
+                    _entries[name] = entry;
+                    if (want.Profile.OnDemand)
+                    {
+                        output.OnDemand = entry.DemandAsync;
+                    }
+                    else
+                    {
+                        output.OnDemand = null;
+                        entry.Start();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task StopIdleAsync()
+    {
+        if (!await _gate.WaitAsync(0).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            List<Entry> idle;
+            lock (_entries)
+            {
+                idle = _entries.Values.Where(e => e.IdleOnDemand()).ToList();
+            }
+
+            foreach (var entry in idle)
+            {
+                Log.OnDemandStopping(_logger, entry.Output.Name);
+                await entry.StopAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private Transcoder CreateTranscoder(MediaPath source, MediaPath output, PathConfig settings, TranscodeProfile profile)
+    {
+        var hardware = _native.Resolve(settings.Hwaccel);
+        var candidates = EncoderChoice.For(profile.Video.Codec, hardware.Selected);
+        var choice = new EncoderChoice(candidates, (path, encoder, reason) =>
+        {
+            Log.HardwareFallback(_logger, path, encoder, reason);
+            _events.Publish(Events.EventTypes.HardwareFallback, path, null, $"{encoder} could not be used ({reason}); encoding in software");
+        });
+        return new Transcoder(source, output, profile, choice, _decoders, _pool, _time, _loggers.CreateLogger<Transcoder>());
+    }
+
+    /// <summary>A profile's transcoder slot: the transcoder exists while it runs.</summary>
+    private sealed class Entry(TranscodeManager owner, MediaPath source, MediaPath output, PathConfig settings, TranscodeProfile profile)
+    {
+        private readonly Lock _gate = new();
+        private long _lastReader;
+
+        public MediaPath Output { get; } = output;
+
+        public PathConfig Settings { get; } = settings;
+
+        public TranscodeProfile Profile { get; } = profile;
+
+        public Transcoder? Transcoder { get; private set; }
+
+        public void Start()
+        {
+            lock (_gate)
+            {
+                _lastReader = owner._time.GetTimestamp();
+                if (Transcoder is null)
+                {
+                    Transcoder = owner.CreateTranscoder(source, Output, Settings, Profile);
+                    Transcoder.Start();
+                }
+            }
+        }
+
+        /// <summary>For a reader of the derived path: start the profile and wait until its first picture is out.</summary>
+        public async Task<bool> DemandAsync(CancellationToken cancellationToken)
+        {
+            Start();
+            var clock = owner._time.GetTimestamp();
+            while (Output.State != PathState.Ready && owner._time.GetElapsedTime(clock) < OnDemandStartTimeout)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), owner._time, cancellationToken).ConfigureAwait(false);
+            }
+
+            return Output.State == PathState.Ready;
+        }
+
+        public bool IdleOnDemand()
+        {
+            lock (_gate)
+            {
+                if (!Profile.OnDemand || Transcoder is null)
+                {
+                    return false;
+                }
+
+                if (Output.Readers.Count > 0)
+                {
+                    _lastReader = owner._time.GetTimestamp();
+                    return false;
+                }
+
+                return owner._time.GetElapsedTime(_lastReader) >= OnDemandCloseAfter;
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            Transcoder? running;
+            lock (_gate)
+            {
+                running = Transcoder;
+                Transcoder = null;
+            }
+
+            if (running is not null)
+            {
+                await running.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = Infrastructure.EventIds.HardwareFallback, EventName = "HardwareEncoderFallback", Level = LogLevel.Warning,
+            Message = "Transcode {Path}: {Encoder} cannot be used ({Reason}); encoding in software")]
+        public static partial void HardwareFallback(ILogger logger, string path, string encoder, string reason);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.TranscodeStopping, EventName = "TranscodeOnDemandStopping", Level = LogLevel.Information,
+            Message = "Transcode {Path}: no readers left; stopping")]
+        public static partial void OnDemandStopping(ILogger logger, string path);
+    }
+}

@@ -1,0 +1,91 @@
+using EdgeBox.Configuration;
+using EdgeBox.Media;
+
+namespace EdgeBox.Codecs;
+
+/// <summary>The derived path's side: published once the first keyframe told the parameter sets.</summary>
+internal sealed partial class Transcoder
+{
+    private sealed class OutputState : IDisposable
+    {
+        private readonly Transcoder _owner;
+        private readonly Lock _gate = new();
+        private readonly MediaTrack _video;
+        private readonly List<MediaTrack> _tracks;
+        private readonly int[] _audioIndex;
+        private PathSource? _published;
+
+        public OutputState(Transcoder owner, IReadOnlyList<MediaTrack> sourceTracks)
+        {
+            _owner = owner;
+            var codec = owner._profile.Video.Codec == VideoCodecSetting.H265 ? CodecId.H265 : CodecId.H264;
+            _video = new MediaTrack(0, codec, 90000, 0, CodecParameters.None);
+            _tracks = [_video];
+            _audioIndex = new int[sourceTracks.Count];
+            for (int i = 0; i < sourceTracks.Count; i++)
+            {
+                var track = sourceTracks[i];
+                _audioIndex[i] = -1;
+                if (!track.IsVideo && owner._profile.Audio.Codec != AudioCodecSetting.None)
+                {
+                    _audioIndex[i] = _tracks.Count;
+                    _tracks.Add(new MediaTrack(_tracks.Count, track.Codec, track.ClockRate, track.Channels, track.Parameters));
+                }
+            }
+        }
+
+        public void WriteVideo(ReadOnlySpan<byte> accessUnit, long pts, bool keyframe)
+        {
+            if (keyframe && ParameterSets.Update(_video.Codec, _video.Parameters, accessUnit) is { } parameters)
+            {
+                _video.UpdateParameters(parameters);
+            }
+
+            var source = Publish(keyframe);
+            source?.Write(new AccessUnit(0, pts, keyframe, _owner._pool.Rent(accessUnit), _owner._time.GetTimestamp()));
+        }
+
+        /// <summary>Takes the unit's reference.</summary>
+        public void WriteAudio(in AccessUnit unit)
+        {
+            int index = _audioIndex[unit.TrackIndex];
+            var source = Volatile.Read(ref _published);
+            if (index < 0 || source is null)
+            {
+                unit.Release();
+                return;
+            }
+
+            // A copy, not the source's buffer: each path attaches its own RTP packets to the buffers it carries.
+            var copy = _owner._pool.Rent(unit.Payload);
+            source.Write(unit with { TrackIndex = index, Buffer = copy });
+            unit.Release();
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _published?.Dispose();
+                _published = null;
+            }
+        }
+
+        private PathSource? Publish(bool keyframe)
+        {
+            lock (_gate)
+            {
+                if (_published is null && keyframe && _video.Parameters.Sps is not null)
+                {
+                    if (_owner._output.TryPublish("transcode-" + _owner._profile.Name, "transcode", _tracks, allowOverride: true, out var source)
+                        == PublishRefusal.None)
+                    {
+                        Volatile.Write(ref _published, source);
+                    }
+                }
+
+                return _published;
+            }
+        }
+    }
+}

@@ -1,0 +1,360 @@
+using System.Buffers;
+using System.Threading.Channels;
+using EdgeBox.Configuration;
+using EdgeBox.Media;
+using EdgeBox.Media.Codecs;
+
+namespace EdgeBox.Codecs;
+
+/// <summary>
+/// One transcode profile of a path: pictures from the path's shared decoder are scaled, re-timed to
+/// the profile's frame rate and encoded, and published as the derived path <c>&lt;path&gt;/&lt;name&gt;</c>
+/// (with the source's audio copied) which every protocol serves like any other path. The encoder
+/// gets its own thread; pictures reach it through a short queue, so a slow encoder drops pictures
+/// (counted) instead of stalling the decoder other consumers share. When the source goes away the
+/// derived path goes idle and its readers wait; when it is back, encoding resumes.
+/// </summary>
+internal sealed partial class Transcoder : IAsyncDisposable
+{
+    /// <summary>Pictures waiting for the encoder; beyond this the oldest is dropped.</summary>
+    private const int QueueLength = 8;
+
+    private readonly MediaPath _source;
+    private readonly MediaPath _output;
+    private readonly TranscodeProfile _profile;
+    private readonly EncoderChoice _encoder;
+    private readonly DecoderHub _decoders;
+    private readonly MediaBufferPool _pool;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _run;
+    private string _state = "waiting";
+    private string? _lastError;
+    private long _framesIn;
+    private long _framesOut;
+    private long _framesDropped;
+    private int _forceKeyframe;
+
+    public Transcoder(MediaPath source, MediaPath output, TranscodeProfile profile, EncoderChoice encoder, DecoderHub decoders, MediaBufferPool pool,
+        TimeProvider time, ILogger logger)
+    {
+        _source = source;
+        _output = output;
+        _profile = profile;
+        _encoder = encoder;
+        _decoders = decoders;
+        _pool = pool;
+        _time = time;
+        _logger = logger;
+    }
+
+    public MediaPath Output => _output;
+
+    public TranscodeProfile Profile => _profile;
+
+    /// <summary><c>waiting</c> (for the source), <c>running</c>, <c>failed</c> (retrying), <c>stopped</c>.</summary>
+    public string State => Volatile.Read(ref _state);
+
+    public string? LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>The encoder actually in use (<c>libx264</c>, <c>h264_nvenc</c>...).</summary>
+    public string? EncoderName { get; private set; }
+
+    public long FramesIn => Interlocked.Read(ref _framesIn);
+
+    public long FramesOut => Interlocked.Read(ref _framesOut);
+
+    public long FramesDropped => Interlocked.Read(ref _framesDropped);
+
+    public bool Running => _run is { IsCompleted: false };
+
+    public void Start() => _run ??= Task.Run(RunAsync);
+
+    /// <summary>Makes the next encoded picture a keyframe (a player joined or asked for one).</summary>
+    public void RequestKeyframe() => Volatile.Write(ref _forceKeyframe, 1);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_run is not null)
+        {
+            await _run.ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+        Volatile.Write(ref _state, "stopped");
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                while (_source.State != PathState.Ready || !_source.Tracks.Any(t => t.IsVideo))
+                {
+                    Volatile.Write(ref _state, "waiting");
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), _time, token).ConfigureAwait(false);
+                }
+
+                await TranscodeAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is FfmpegException or InvalidOperationException)
+            {
+                Volatile.Write(ref _state, "failed");
+                Volatile.Write(ref _lastError, ex.Message);
+                Log.Failed(_logger, _output.Name, ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), _time, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One run while the source is up: ends when the source goes away (or its tracks change).</summary>
+    private async Task TranscodeAsync(CancellationToken token)
+    {
+        var pictures = Channel.CreateBounded<MediaFrame>(new BoundedChannelOptions(QueueLength)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+            SingleWriter = true,
+        }, dropped =>
+        {
+            dropped.Dispose();
+            Interlocked.Increment(ref _framesDropped);
+        });
+        var sourceTracks = _source.Tracks;
+        using var subscription = _decoders.For(_source).Subscribe((frame, _) =>
+        {
+            Interlocked.Increment(ref _framesIn);
+            if (!pictures.Writer.TryWrite(frame.Clone()))
+            {
+                Interlocked.Increment(ref _framesDropped);
+            }
+        });
+        var output = new OutputState(this, sourceTracks);
+        var audioCopy = Task.CompletedTask;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        try
+        {
+            audioCopy = CopyAudioAsync(output, sourceTracks, stop.Token);
+            await EncodeAsync(pictures.Reader, output, sourceTracks, stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            pictures.Writer.TryComplete();
+            while (pictures.Reader.TryRead(out var left))
+            {
+                left.Dispose();
+            }
+
+            await audioCopy.ConfigureAwait(false);
+            output.Dispose();
+        }
+    }
+
+    private async Task EncodeAsync(ChannelReader<MediaFrame> pictures, OutputState output, IReadOnlyList<MediaTrack> sourceTracks, CancellationToken token)
+    {
+        VideoEncoder? encoder = null;
+        Scaler? scaler = null;
+        var canonical = new ArrayBufferWriter<byte>();
+        long nextPts = long.MinValue;
+        long previousPts = long.MinValue;
+        int sourceFps = 0;
+        using var scaled = new MediaFrame();
+        try
+        {
+            while (true)
+            {
+                using var picture = await NextPictureAsync(pictures, token).ConfigureAwait(false);
+                if (picture is null)
+                {
+                    return; // the source went away
+                }
+
+                var info = picture.Info;
+                if (sourceFps == 0)
+                {
+                    // The source's frame rate, from the first two pictures (an SPS often does not say).
+                    if (previousPts == long.MinValue)
+                    {
+                        previousPts = info.Pts;
+                        continue;
+                    }
+
+                    long delta = info.Pts - previousPts;
+                    sourceFps = delta > 0 ? (int)Math.Clamp(Math.Round(90000.0 / delta), 1, 240) : 25;
+                }
+
+                int fps = _profile.Video.Fps is { } wanted ? Math.Min(wanted, sourceFps) : sourceFps;
+                if (fps < sourceFps)
+                {
+                    // Fewer pictures out than in: keep one per output interval.
+                    if (nextPts != long.MinValue && info.Pts < nextPts)
+                    {
+                        continue;
+                    }
+
+                    nextPts = (nextPts == long.MinValue ? info.Pts : nextPts) + (90000 / fps);
+                }
+
+                if (encoder is null)
+                {
+                    var (width, height) = OutputSize(info.Width, info.Height);
+                    encoder = OpenEncoder(width, height, fps);
+                    scaler = width != info.Width || height != info.Height || info.Format != PixelFormat.Yuv420P || info.Hardware
+                        ? new Scaler(width, height, PixelFormat.Yuv420P)
+                        : null;
+                    Volatile.Write(ref _state, "running");
+                    Log.Started(_logger, _output.Name, EncoderName!, width, height, fps);
+                }
+
+                var input = picture;
+                MediaFrame? downloaded = null;
+                if (scaler is not null)
+                {
+                    downloaded = info.Hardware ? picture.Download() : null;
+                    scaler.Scale(downloaded ?? picture, scaled);
+                    input = scaled;
+                }
+
+                encoder.Send(input, Interlocked.Exchange(ref _forceKeyframe, 0) == 1);
+                downloaded?.Dispose();
+                while (encoder.TryReceive(out var packet))
+                {
+                    canonical.ResetWrittenCount();
+                    if (AnnexB.ToLengthPrefixed(packet.Data, canonical) > 0)
+                    {
+                        output.WriteVideo(canonical.WrittenSpan, packet.Pts, packet.Keyframe);
+                        Interlocked.Increment(ref _framesOut);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            encoder?.Dispose();
+            scaler?.Dispose();
+        }
+    }
+
+    /// <summary>The next picture, or null when none came for a while and the source is gone.</summary>
+    private async Task<MediaFrame?> NextPictureAsync(ChannelReader<MediaFrame> pictures, CancellationToken token)
+    {
+        while (true)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
+            wait.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                return await pictures.ReadAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                if (_source.State != PathState.Ready)
+                {
+                    return null;
+                }
+            }
+        }
+    }
+
+    private (int Width, int Height) OutputSize(int sourceWidth, int sourceHeight)
+    {
+        var video = _profile.Video;
+        return (video.Width, video.Height) switch
+        {
+            ({ } w, { } h) => (w, h),
+            ({ } w, null) => Scaler.FitWidth(sourceWidth, sourceHeight, w),
+            (null, { } h) => (Math.Max(2, (int)Math.Round(sourceWidth * (double)h / sourceHeight) & ~1), h),
+            _ => (sourceWidth & ~1, sourceHeight & ~1),
+        };
+    }
+
+    private VideoEncoder OpenEncoder(int width, int height, int fps)
+    {
+        var video = _profile.Video;
+        int gop = Math.Max(1, (int)Math.Round(video.Gop.TotalSeconds * fps));
+        foreach (var candidate in _encoder.Candidates)
+        {
+            try
+            {
+                var encoder = VideoEncoder.Open(new VideoEncoderSettings(candidate.Name, width, height, PixelFormat.Yuv420P, 90000, fps)
+                {
+                    Bitrate = video.Bitrate,
+                    Gop = gop,
+                    Options = candidate.Options(video.Preset),
+                });
+                EncoderName = encoder.Implementation;
+                return encoder;
+            }
+            catch (FfmpegException ex) when (candidate.Hardware)
+            {
+                // The hardware encoder cannot open here: fall back to software for this stream.
+                _encoder.ReportFallback(_output.Name, candidate.Name, ex.Message);
+            }
+        }
+
+        throw new InvalidOperationException($"no {video.Codec.ToString().ToLowerInvariant()} encoder could be opened");
+    }
+
+    /// <summary>Copies the source's audio tracks to the derived path unchanged.</summary>
+    private async Task CopyAudioAsync(OutputState output, IReadOnlyList<MediaTrack> sourceTracks, CancellationToken token)
+    {
+        if (_profile.Audio.Codec == AudioCodecSetting.None || !sourceTracks.Any(t => !t.IsVideo))
+        {
+            return;
+        }
+
+        using var reader = _source.TryAddReader("transcode audio", 0);
+        if (reader is null)
+        {
+            return;
+        }
+
+        try
+        {
+            while (await reader.Units.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (reader.Units.TryRead(out var unit))
+                {
+                    if (sourceTracks[unit.TrackIndex].IsVideo)
+                    {
+                        unit.Release();
+                        continue;
+                    }
+
+                    output.WriteAudio(unit); // takes the reference
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped with the run.
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = Infrastructure.EventIds.TranscodeStarted, EventName = "TranscodeStarted", Level = LogLevel.Information,
+            Message = "Transcode {Path}: {Encoder} {Width}x{Height} at {Fps} fps")]
+        public static partial void Started(ILogger logger, string path, string encoder, int width, int height, int fps);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.TranscodeFailed, EventName = "TranscodeFailed", Level = LogLevel.Warning,
+            Message = "Transcode {Path} failed: {Reason}; retrying")]
+        public static partial void Failed(ILogger logger, string path, string reason);
+    }
+}
