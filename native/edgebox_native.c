@@ -15,6 +15,8 @@
 #include <libavutil/hwcontext.h>
 #include <libswscale/swscale.h>
 #include <libswresample/swresample.h>
+#include <libavutil/audio_fifo.h>
+#include <libavutil/channel_layout.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -115,8 +117,6 @@ EB_EXPORT void eb_strerror(int error, char *buffer, int size)
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
-#include <libavutil/channel_layout.h>
-#include <libavutil/audio_fifo.h>
 
 /* Our pixel formats, independent of AVPixelFormat's numbering (which moves between releases). */
 enum { EB_PIX_NONE = 0, EB_PIX_YUV420P = 1, EB_PIX_NV12 = 2, EB_PIX_YUVJ420P = 3, EB_PIX_RGB24 = 4, EB_PIX_BGR24 = 5,
@@ -160,12 +160,22 @@ typedef struct eb_codec {
     AVPacket *packet;        /* decoder: input scratch; encoder: the last packet received */
     AVBufferRef *hw_device;  /* hardware device context, or NULL */
     int is_encoder;
+    /* Audio encoders: input of any layout/rate/format is converted and cut into frame_size blocks. */
+    struct SwrContext *swr;
+    AVAudioFifo *fifo;
+    AVFrame *block;
+    int64_t next_pts;        /* in samples at the output rate; AV_NOPTS_VALUE until the first input */
+    int draining;
 } eb_codec;
 
 static void codec_free(eb_codec *codec)
 {
     if (!codec)
         return;
+    swr_free(&codec->swr);
+    if (codec->fifo)
+        av_audio_fifo_free(codec->fifo);
+    av_frame_free(&codec->block);
     avcodec_free_context(&codec->context);
     av_packet_free(&codec->packet);
     av_buffer_unref(&codec->hw_device);
@@ -507,3 +517,169 @@ EB_EXPORT void eb_scaler_close(eb_scaler *scaler)
 
 /* FFmpeg's own log output (stderr): EdgeBox reports errors itself, with av_strerror messages. */
 EB_EXPORT void eb_set_log_level(int level) { av_log_set_level(level); }
+
+/* ---- Audio encoders ---- */
+
+/*
+ * Opens an audio encoder by name ("libopus", "aac") at sample_rate with channels, bitrate in bit/s.
+ * Input frames of any layout, rate and sample format are converted (libswresample) and cut into the
+ * encoder's frame size; pts follow the output sample count (time base 1/sample_rate).
+ */
+EB_EXPORT int eb_audio_encoder_open(const char *name, int sample_rate, int channels, int64_t bitrate, int global_header,
+                                    const char *options, eb_codec **out)
+{
+    *out = NULL;
+    const AVCodec *encoder = avcodec_find_encoder_by_name(name);
+    if (!encoder)
+        return AVERROR_ENCODER_NOT_FOUND;
+    eb_codec *codec = av_mallocz(sizeof(*codec));
+    if (!codec)
+        return AVERROR(ENOMEM);
+    codec->is_encoder = 1;
+    codec->next_pts = AV_NOPTS_VALUE;
+    codec->context = avcodec_alloc_context3(encoder);
+    codec->packet = av_packet_alloc();
+    codec->block = av_frame_alloc();
+    if (!codec->context || !codec->packet || !codec->block) {
+        codec_free(codec);
+        return AVERROR(ENOMEM);
+    }
+    AVCodecContext *c = codec->context;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    c->sample_fmt = encoder->sample_fmts ? encoder->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+#pragma GCC diagnostic pop
+    c->sample_rate = sample_rate;
+    av_channel_layout_default(&c->ch_layout, channels);
+    c->time_base = (AVRational){ 1, sample_rate };
+    if (bitrate > 0)
+        c->bit_rate = bitrate;
+    if (global_header)
+        c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    AVDictionary *dict = NULL;
+    int result = 0;
+    if (options && options[0])
+        result = av_dict_parse_string(&dict, options, "=", ":", 0);
+    if (result >= 0)
+        result = avcodec_open2(c, encoder, &dict);
+    if (result >= 0 && av_dict_count(dict) > 0)
+        result = AVERROR_OPTION_NOT_FOUND;
+    av_dict_free(&dict);
+    if (result >= 0) {
+        codec->fifo = av_audio_fifo_alloc(c->sample_fmt, c->ch_layout.nb_channels, c->frame_size > 0 ? c->frame_size * 4 : 4096);
+        if (!codec->fifo)
+            result = AVERROR(ENOMEM);
+    }
+    if (result < 0) {
+        codec_free(codec);
+        return result;
+    }
+    *out = codec;
+    return 0;
+}
+
+/*
+ * Queues decoded audio (NULL: no more input, drain what is queued). in_pts_rate is the clock of the
+ * frame's pts (its sample rate for EdgeBox audio tracks); a gap or jump of more than 100 ms resets
+ * the output clock to the input's.
+ */
+EB_EXPORT int eb_audio_encoder_send(eb_codec *codec, const AVFrame *frame, int in_pts_rate)
+{
+    AVCodecContext *c = codec->context;
+    if (!frame) {
+        codec->draining = 1;
+        return 0;
+    }
+    if (!codec->swr) {
+        /* A copy: FFmpeg 5.1 takes the layout as non-const; decoders of raw PCM leave the order unspecified. */
+        AVChannelLayout in_layout = { 0 };
+        int result = av_channel_layout_copy(&in_layout, &frame->ch_layout);
+        if (result >= 0 && in_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+            av_channel_layout_default(&in_layout, in_layout.nb_channels > 0 ? in_layout.nb_channels : 1);
+        if (result >= 0)
+            result = swr_alloc_set_opts2(&codec->swr, &c->ch_layout, c->sample_fmt, c->sample_rate,
+                                         &in_layout, (enum AVSampleFormat)frame->format, frame->sample_rate, 0, NULL);
+        av_channel_layout_uninit(&in_layout);
+        if (result < 0)
+            return result;
+        result = swr_init(codec->swr);
+        if (result < 0) {
+            swr_free(&codec->swr);
+            return result;
+        }
+    }
+    if (frame->pts != AV_NOPTS_VALUE && in_pts_rate > 0) {
+        int64_t expected = av_rescale(frame->pts, c->sample_rate, in_pts_rate) - av_audio_fifo_size(codec->fifo);
+        if (codec->next_pts == AV_NOPTS_VALUE || llabs(expected - codec->next_pts) > c->sample_rate / 10)
+            codec->next_pts = expected;
+    } else if (codec->next_pts == AV_NOPTS_VALUE) {
+        codec->next_pts = 0;
+    }
+    int capacity = swr_get_out_samples(codec->swr, frame->nb_samples);
+    if (capacity < 0)
+        return capacity;
+    uint8_t **converted = NULL;
+    int result = av_samples_alloc_array_and_samples(&converted, NULL, c->ch_layout.nb_channels, capacity, c->sample_fmt, 0);
+    if (result < 0)
+        return result;
+    int samples = swr_convert(codec->swr, converted, capacity, (const uint8_t **)frame->extended_data, frame->nb_samples);
+    if (samples > 0)
+        result = av_audio_fifo_write(codec->fifo, (void **)converted, samples);
+    else
+        result = samples;
+    av_freep(&converted[0]);
+    av_freep(&converted);
+    return result < 0 ? result : 0;
+}
+
+/* Feeds the encoder one frame_size block from the queue when it has one (or the rest when draining). */
+static int audio_feed(eb_codec *codec)
+{
+    AVCodecContext *c = codec->context;
+    int queued = av_audio_fifo_size(codec->fifo);
+    int size = c->frame_size > 0 ? c->frame_size : 1024;
+    if (queued < size && !(codec->draining && queued > 0)) {
+        if (codec->draining == 1) {
+            codec->draining = 2;
+            return avcodec_send_frame(c, NULL);
+        }
+        return AVERROR(EAGAIN);
+    }
+    int take = queued < size ? queued : size;
+    av_frame_unref(codec->block);
+    codec->block->nb_samples = take;
+    codec->block->format = c->sample_fmt;
+    codec->block->sample_rate = c->sample_rate;
+    int result = av_channel_layout_copy(&codec->block->ch_layout, &c->ch_layout);
+    if (result >= 0)
+        result = av_frame_get_buffer(codec->block, 0);
+    if (result >= 0)
+        result = av_audio_fifo_read(codec->fifo, (void **)codec->block->data, take);
+    if (result < 0)
+        return result;
+    codec->block->pts = codec->next_pts;
+    codec->next_pts += take;
+    return avcodec_send_frame(c, codec->block);
+}
+
+/* Receives one audio packet, feeding queued samples to the encoder as it needs them. */
+EB_EXPORT int eb_audio_encoder_receive(eb_codec *codec, const uint8_t **data, int *size, int64_t *pts, int *keyframe)
+{
+    for (;;) {
+        av_packet_unref(codec->packet);
+        int result = avcodec_receive_packet(codec->context, codec->packet);
+        if (result == AVERROR(EAGAIN)) {
+            result = audio_feed(codec);
+            if (result < 0)
+                return result;
+            continue;
+        }
+        if (result < 0)
+            return result;
+        *data = codec->packet->data;
+        *size = codec->packet->size;
+        *pts = codec->packet->pts;
+        *keyframe = 1;
+        return 0;
+    }
+}

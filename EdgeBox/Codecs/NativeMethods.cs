@@ -161,6 +161,21 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
     public static partial void ScalerClose(nint scaler);
 
+    /// <summary><c>eb_audio_encoder_open</c>: an audio encoder that converts and blocks its input itself.</summary>
+    [LibraryImport(Library, EntryPoint = "eb_audio_encoder_open", StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static partial int AudioEncoderOpen(string name, int sampleRate, int channels, long bitrate, int globalHeader, string? options, out nint codec);
+
+    /// <summary><c>eb_audio_encoder_send</c>: queue decoded audio (0 drains).</summary>
+    [LibraryImport(Library, EntryPoint = "eb_audio_encoder_send")]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static partial int AudioEncoderSend(nint codec, nint frame, int inPtsRate);
+
+    /// <summary><c>eb_audio_encoder_receive</c>: one packet, valid until the next call.</summary>
+    [LibraryImport(Library, EntryPoint = "eb_audio_encoder_receive")]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static partial int AudioEncoderReceive(nint codec, byte** data, int* size, long* pts, int* keyframe);
+
     /// <summary><c>eb_set_log_level</c>: av_log_set_level (AV_LOG_QUIET = -8, AV_LOG_FATAL = 8, AV_LOG_ERROR = 16).</summary>
     [LibraryImport(Library, EntryPoint = "eb_set_log_level")]
     [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]

@@ -15,7 +15,10 @@ internal sealed partial class Transcoder
         private readonly int[] _audioIndex;
         private PathSource? _published;
 
-        public OutputState(Transcoder owner, IReadOnlyList<MediaTrack> sourceTracks)
+        private readonly int _encodedSource = -1;
+
+        /// <param name="audioEncoder">When the profile converts audio: the encoder for the first audio track (its output track replaces that one).</param>
+        public OutputState(Transcoder owner, IReadOnlyList<MediaTrack> sourceTracks, AudioEncoder? audioEncoder)
         {
             _owner = owner;
             var codec = owner._profile.Video.Codec == VideoCodecSetting.H265 ? CodecId.H265 : CodecId.H264;
@@ -29,7 +32,16 @@ internal sealed partial class Transcoder
                 if (!track.IsVideo && owner._profile.Audio.Codec != AudioCodecSetting.None)
                 {
                     _audioIndex[i] = _tracks.Count;
-                    _tracks.Add(new MediaTrack(_tracks.Count, track.Codec, track.ClockRate, track.Channels, track.Parameters));
+                    if (audioEncoder is not null && _encodedSource < 0)
+                    {
+                        _encodedSource = i;
+                        var parameters = audioEncoder.Codec == CodecId.Aac ? new CodecParameters { AudioSpecificConfig = audioEncoder.Extradata } : CodecParameters.None;
+                        _tracks.Add(new MediaTrack(_tracks.Count, audioEncoder.Codec, audioEncoder.SampleRate, audioEncoder.Channels, parameters));
+                    }
+                    else
+                    {
+                        _tracks.Add(new MediaTrack(_tracks.Count, track.Codec, track.ClockRate, track.Channels, track.Parameters));
+                    }
                 }
             }
         }
@@ -45,10 +57,23 @@ internal sealed partial class Transcoder
             source?.Write(new AccessUnit(0, pts, keyframe, _owner._pool.Rent(accessUnit), _owner._time.GetTimestamp()));
         }
 
+        /// <summary>The source audio track that is re-encoded (-1: none).</summary>
+        public int EncodedSource => _encodedSource;
+
+        /// <summary>One packet from the audio encoder (pts in its sample rate).</summary>
+        public void WriteEncodedAudio(ReadOnlySpan<byte> packet, long pts)
+        {
+            var source = Volatile.Read(ref _published);
+            if (source is not null && _encodedSource >= 0)
+            {
+                source.Write(new AccessUnit(_audioIndex[_encodedSource], pts, true, _owner._pool.Rent(packet), _owner._time.GetTimestamp()));
+            }
+        }
+
         /// <summary>Takes the unit's reference.</summary>
         public void WriteAudio(in AccessUnit unit)
         {
-            int index = _audioIndex[unit.TrackIndex];
+            int index = unit.TrackIndex == _encodedSource ? -1 : _audioIndex[unit.TrackIndex];
             var source = Volatile.Read(ref _published);
             if (index < 0 || source is null)
             {

@@ -144,12 +144,13 @@ internal sealed partial class Transcoder : IAsyncDisposable
                 Interlocked.Increment(ref _framesDropped);
             }
         });
-        var output = new OutputState(this, sourceTracks);
+        using var audioEncoder = OpenAudioEncoder(sourceTracks);
+        var output = new OutputState(this, sourceTracks, audioEncoder);
         var audioCopy = Task.CompletedTask;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         try
         {
-            audioCopy = CopyAudioAsync(output, sourceTracks, stop.Token);
+            audioCopy = AudioAsync(output, sourceTracks, audioEncoder, stop.Token);
             await EncodeAsync(pictures.Reader, output, sourceTracks, stop.Token).ConfigureAwait(false);
         }
         finally
@@ -311,8 +312,28 @@ internal sealed partial class Transcoder : IAsyncDisposable
         throw new InvalidOperationException($"no {video.Codec.ToString().ToLowerInvariant()} encoder could be opened");
     }
 
-    /// <summary>Copies the source's audio tracks to the derived path unchanged.</summary>
-    private async Task CopyAudioAsync(OutputState output, IReadOnlyList<MediaTrack> sourceTracks, CancellationToken token)
+    /// <summary>
+    /// An encoder when the profile asks for Opus or AAC and the source's first audio track is something
+    /// else (AAC from a camera for WebRTC, G.711 for HLS); null when the audio can be copied.
+    /// </summary>
+    private AudioEncoder? OpenAudioEncoder(IReadOnlyList<MediaTrack> sourceTracks)
+    {
+        var wanted = _profile.Audio.Codec switch
+        {
+            AudioCodecSetting.Opus => CodecId.Opus,
+            AudioCodecSetting.Aac => CodecId.Aac,
+            _ => (CodecId?)null,
+        };
+        if (wanted is null || sourceTracks.FirstOrDefault(t => !t.IsVideo) is not { } audio || audio.Codec == wanted)
+        {
+            return null;
+        }
+
+        return AudioEncoder.Open(wanted.Value, audio.ClockRate, audio.Channels, _profile.Audio.Bitrate);
+    }
+
+    /// <summary>Copies the source's audio tracks to the derived path, re-encoding the one <paramref name="encoder"/> is for.</summary>
+    private async Task AudioAsync(OutputState output, IReadOnlyList<MediaTrack> sourceTracks, AudioEncoder? encoder, CancellationToken token)
     {
         if (_profile.Audio.Codec == AudioCodecSetting.None || !sourceTracks.Any(t => !t.IsVideo))
         {
@@ -325,6 +346,9 @@ internal sealed partial class Transcoder : IAsyncDisposable
             return;
         }
 
+        int encoded = output.EncodedSource;
+        using var decoder = encoder is null ? null : Decoder.Open(sourceTracks[encoded]);
+        using var frame = new MediaFrame();
         try
         {
             while (await reader.Units.WaitToReadAsync(token).ConfigureAwait(false))
@@ -334,16 +358,35 @@ internal sealed partial class Transcoder : IAsyncDisposable
                     if (sourceTracks[unit.TrackIndex].IsVideo)
                     {
                         unit.Release();
-                        continue;
                     }
-
-                    output.WriteAudio(unit); // takes the reference
+                    else if (unit.TrackIndex == encoded && decoder is not null && encoder is not null)
+                    {
+                        bool accepted = decoder.Send(unit);
+                        unit.Release();
+                        while (accepted && decoder.Receive(frame))
+                        {
+                            encoder.Send(frame, sourceTracks[encoded].ClockRate);
+                            while (encoder.TryReceive(out var packet))
+                            {
+                                output.WriteEncodedAudio(packet.Data, packet.Pts);
+                            }
+                        }
+                    }
+                    else
+                    {
+                        output.WriteAudio(unit); // takes the reference
+                    }
                 }
             }
         }
         catch (OperationCanceledException)
         {
             // Stopped with the run.
+        }
+        catch (FfmpegException ex)
+        {
+            Volatile.Write(ref _lastError, "audio: " + ex.Message);
+            Log.Failed(_logger, _output.Name, "audio: " + ex.Message);
         }
     }
 
