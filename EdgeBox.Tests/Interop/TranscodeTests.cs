@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeBox.Tests.Infrastructure;
+
+namespace EdgeBox.Tests.Interop;
+
+/// <summary>Transcode profiles in the AOT binary: ffmpeg publishes, ffprobe/ffmpeg read the derived path.</summary>
+public sealed class TranscodeTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
+    private RtspTestServer _box = null!;
+
+    public async Task InitializeAsync() =>
+        _box = await RtspTestServer.StartAsync(directory =>
+        {
+            string config = directory.File("edgebox.yml");
+            File.WriteAllText(config, """
+                paths:
+                  cam1:
+                    transcode:
+                      - { name: 720p, video: { codec: h264, height: 720, fps: 15, bitrate: 1M, gop: 1s, preset: ultrafast }, audio: { codec: opus, bitrate: 64k } }
+                      - { name: small, video: { width: 320 }, audio: { codec: copy }, onDemand: true }
+                """);
+            return ["--config", config];
+        });
+
+    public async Task DisposeAsync() => await _box.DisposeAsync();
+
+    private ExternalProcess Publish(string path) => _box.Track(ExternalProcess.Start("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+        "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", "60",
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+        "-f", "rtsp", "-rtsp_transport", "tcp", $"{_box.Rtsp}{path}"));
+
+    private async Task<JsonElement> CopyAndProbeAsync(string path, double seconds)
+    {
+        string output = _box.Directory.File($"{path.Replace('/', '-')}-{Guid.NewGuid():N}.mkv");
+        var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error", "-rtsp_transport", "tcp",
+            "-i", $"{_box.Rtsp}{path}", "-t", seconds.ToString(CultureInfo.InvariantCulture), "-c", "copy", output);
+        Assert.True(code == 0, errors + "\n" + _box.Process.Output);
+        var (_, probe, _) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-count_packets",
+            "-show_entries", "stream=codec_name,width,height,sample_rate,nb_read_packets:format=duration", "-of", "json", output);
+        return JsonDocument.Parse(probe).RootElement;
+    }
+
+    private static JsonElement Stream(JsonElement probe, string codec) =>
+        probe.GetProperty("streams").EnumerateArray().Single(s => s.GetProperty("codec_name").GetString() == codec);
+
+    [Fact]
+    public async Task A_published_stream_is_transcoded_to_720p_h264_and_opus_and_the_source_is_unaffected()
+    {
+        var publisher = Publish("cam1");
+        await _box.WaitReadyAsync("cam1", publisher);
+
+        // A reader of the source alongside the transcode: clean decode.
+        var sourceReader = _box.Track(ExternalProcess.Start("ffmpeg", "-hide_banner", "-v", "error", "-rtsp_transport", "tcp",
+            "-i", $"{_box.Rtsp}cam1", "-t", "6", "-f", "null", "-"));
+
+        var probe = await CopyAndProbeAsync("cam1/720p", 5);
+        var video = Stream(probe, "h264");
+        Assert.Equal((1280, 720), (video.GetProperty("width").GetInt32(), video.GetProperty("height").GetInt32()));
+        Assert.Equal("48000", Stream(probe, "opus").GetProperty("sample_rate").GetString());
+        double duration = double.Parse(probe.GetProperty("format").GetProperty("duration").GetString()!, CultureInfo.InvariantCulture);
+        double fps = int.Parse(video.GetProperty("nb_read_packets").GetString()!, CultureInfo.InvariantCulture) / duration;
+        Assert.InRange(fps, 15 * 0.98, 15 * 1.02);
+
+        var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error", "-rtsp_transport", "tcp",
+            "-i", $"{_box.Rtsp}cam1/720p", "-t", "3", "-f", "null", "-");
+        Assert.Equal(0, code);
+        Assert.Equal("", errors.Trim());
+
+        Assert.True(await sourceReader.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, sourceReader.ExitCode);
+        Assert.Equal("", sourceReader.StandardError.Trim());
+    }
+
+    [Fact]
+    public async Task An_on_demand_profile_starts_for_a_reader_and_stops_after_the_last()
+    {
+        var publisher = Publish("cam1");
+        await _box.WaitReadyAsync("cam1", publisher);
+        using (var before = await _box.Http.GetAsync(new Uri(_box.Api, "/api/v1/paths/cam1/small")))
+        {
+            Assert.Equal("idle", JsonDocument.Parse(await before.Content.ReadAsStringAsync()).RootElement.GetProperty("state").GetString());
+        }
+
+        var probe = await CopyAndProbeAsync("cam1/small", 2);
+        Assert.Equal((320, 180), (Stream(probe, "h264").GetProperty("width").GetInt32(), Stream(probe, "h264").GetProperty("height").GetInt32()));
+        Assert.Equal("aac", Stream(probe, "aac").GetProperty("codec_name").GetString());
+        await _box.Process.WaitForOutputAsync("Transcode cam1/small: no readers left; stopping", 30);
+    }
+}
