@@ -683,3 +683,14 @@ EB_EXPORT int eb_audio_encoder_receive(eb_codec *codec, const uint8_t **data, in
         return 0;
     }
 }
+
+/* Allocates an audio frame of samples x channels in signed 16-bit interleaved PCM at sample_rate (for generated audio). */
+EB_EXPORT int eb_frame_alloc_audio(AVFrame *frame, int samples, int sample_rate, int channels)
+{
+    av_frame_unref(frame);
+    frame->nb_samples = samples;
+    frame->sample_rate = sample_rate;
+    frame->format = AV_SAMPLE_FMT_S16;
+    av_channel_layout_default(&frame->ch_layout, channels);
+    return av_frame_get_buffer(frame, 0);
+}

@@ -55,4 +55,25 @@ public sealed class SnapshotTests : IAsyncLifetime
         Assert.Equal(expected, response.StatusCode);
         Assert.Contains("error", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_default_configurations_demo_path_plays_the_test_pattern_on_demand()
+    {
+        var (code, stdout, stderr) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+            "-show_entries", "stream=codec_name,width,height,sample_rate", "-of", "json", $"{_box.Rtsp}demo");
+        Assert.True(code == 0, stderr + "\n" + _box.Process.Output);
+        var streams = JsonDocument.Parse(stdout).RootElement.GetProperty("streams").EnumerateArray().ToList();
+        var video = streams.Single(s => s.GetProperty("codec_name").GetString() == "h264");
+        Assert.Equal((1280, 720), (video.GetProperty("width").GetInt32(), video.GetProperty("height").GetInt32()));
+        Assert.Equal("48000", streams.Single(s => s.GetProperty("codec_name").GetString() == "opus").GetProperty("sample_rate").GetString());
+
+        var (decode, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error", "-rtsp_transport", "tcp",
+            "-i", $"{_box.Rtsp}demo", "-t", "2", "-f", "null", "-");
+        Assert.Equal(0, decode);
+        Assert.Equal("", errors.Trim());
+
+        using var snapshot = await _box.Http.GetAsync(new Uri(_box.Api, "/api/v1/paths/demo/snapshot.jpg?width=640"));
+        Assert.Equal(HttpStatusCode.OK, snapshot.StatusCode);
+        Assert.Equal((640, 360), await ProbeJpegAsync(await snapshot.Content.ReadAsByteArrayAsync()));
+    }
 }

@@ -126,6 +126,11 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
     public static partial int FrameAllocVideo(nint frame, int width, int height, int pixelFormat);
 
+    /// <summary><c>eb_frame_alloc_audio</c>: s16 interleaved PCM buffers.</summary>
+    [LibraryImport(Library, EntryPoint = "eb_frame_alloc_audio")]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static partial int FrameAllocAudio(nint frame, int samples, int sampleRate, int channels);
+
     /// <summary><c>eb_frame_info</c>.</summary>
     [LibraryImport(Library, EntryPoint = "eb_frame_info")]
     [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]

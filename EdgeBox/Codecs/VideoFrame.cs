@@ -70,6 +70,13 @@ internal sealed class MediaFrame : IDisposable
         GC.KeepAlive(Handle);
     }
 
+    /// <summary>Gives the frame new buffers for signed 16-bit interleaved PCM (plane 0 holds samples x channels values).</summary>
+    public void AllocateAudio(int samples, int sampleRate, int channels)
+    {
+        FfmpegException.Check(NativeMethods.FrameAllocAudio(Handle.DangerousGetHandle(), samples, sampleRate, channels), "allocate audio frame");
+        GC.KeepAlive(Handle);
+    }
+
     /// <summary>Plane <paramref name="index"/> of a software frame: a span over its rows and the row stride.</summary>
     public unsafe Span<byte> Plane(int index, int rows, out int stride)
     {

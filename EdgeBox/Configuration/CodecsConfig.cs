@@ -111,6 +111,23 @@ internal sealed class TranscodeList(IEnumerable<TranscodeProfile> items) : IRead
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => _items.GetEnumerator();
 }
 
+/// <summary>The generator source (<c>source: testsrc</c>): a moving test pattern with a clock, and a tone.</summary>
+internal sealed record TestSourceConfig
+{
+    public int Width { get; init; } = 1280;
+
+    public int Height { get; init; } = 720;
+
+    public int Fps { get; init; } = 30;
+
+    public long Bitrate { get; init; } = 2_000_000;
+
+    /// <summary>A 1 kHz tone as Opus.</summary>
+    public bool Audio { get; init; } = true;
+
+    public string Size => $"{Width}x{Height}";
+}
+
 /// <summary>Bit rates as FFmpeg writes them: <c>2M</c>, <c>2.5M</c>, <c>800k</c>, <c>64000</c>.</summary>
 internal static class BitrateText
 {

@@ -8,6 +8,43 @@ internal sealed partial class ConfigReader
     private static readonly string[] ProfileKeys = ["name", "video", "audio", "onDemand"];
     private static readonly string[] VideoKeys = ["codec", "width", "height", "bitrate", "gop", "preset", "fps"];
     private static readonly string[] AudioKeys = ["codec", "bitrate"];
+    private static readonly string[] TestSourceKeys = ["size", "fps", "bitrate", "audio"];
+
+    private TestSourceConfig ReadTestSource(YamlNode node, string path)
+    {
+        var value = new TestSourceConfig();
+        if (Mapping(node, path, TestSourceKeys) is not { } map)
+        {
+            return value;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            switch (key.Value)
+            {
+                case "size":
+                    string size = String(child, path + ".size", "", allowEmpty: false);
+                    var parts = size.Split('x');
+                    if (parts.Length == 2 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out int w)
+                        && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out int h)
+                        && w is >= 64 and <= 3840 && h is >= 64 and <= 2160 && w % 2 == 0 && h % 2 == 0)
+                    {
+                        value = value with { Width = w, Height = h };
+                    }
+                    else
+                    {
+                        Error(path + ".size", child, $"expected WIDTHxHEIGHT with even sizes from 64x64 to 3840x2160, found {Describe(child)}");
+                    }
+
+                    break;
+                case "fps": value = value with { Fps = Int(child, path + ".fps", value.Fps, 1, 60) }; break;
+                case "bitrate": value = value with { Bitrate = Bitrate(child, path + ".bitrate") }; break;
+                case "audio": value = value with { Audio = Bool(child, path + ".audio", value.Audio) }; break;
+            }
+        }
+
+        return value;
+    }
 
     private CodecsConfig ReadCodecs(YamlNode node, CodecsConfig value)
     {

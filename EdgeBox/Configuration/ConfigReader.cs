@@ -16,7 +16,7 @@ internal sealed partial class ConfigReader
     internal static readonly string[] PathKeys =
     [
         "source", "sourceOnDemand", "sourceOnDemandStartTimeout", "sourceOnDemandCloseAfter", "rtspTransport", "sourceFingerprint",
-        "reconnectDelay", "reconnectMaxDelay", "forward", "hwaccel", "transcode", "record", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass",
+        "reconnectDelay", "reconnectMaxDelay", "forward", "testsrc", "hwaccel", "transcode", "record", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass",
     ];
 
     private readonly List<ConfigError> _errors;
@@ -207,6 +207,7 @@ internal sealed partial class ConfigReader
                 "reconnectMaxDelay" => value with { ReconnectMaxDelay = Duration(child, path + ".reconnectMaxDelay", TimeSpan.FromSeconds(30)) },
                 "forward" => value with { Forward = new TextList(StringList(child, path + ".forward")) },
                 "hwaccel" => value with { Hwaccel = Enum(child, path + ".hwaccel", HwAccelSetting.Auto) },
+                "testsrc" => value with { TestSrc = ReadTestSource(child, path + ".testsrc") },
                 "transcode" => value with { Transcode = ReadTranscode(child, path + ".transcode") },
                 "record" => value with { Record = Bool(child, path + ".record", false) },
                 "maxReaders" => value with { MaxReaders = Int(child, path + ".maxReaders", 0, 0, 1_000_000) },

@@ -50,7 +50,7 @@ internal static class ConfigValidator
 
         if (PathSources.IsPulled(config.PathDefaults.Source))
         {
-            errors.Add(at.Error("pathDefaults.source", "a URL source belongs to one path, not to pathDefaults"));
+            errors.Add(at.Error("pathDefaults.source", "a URL or testsrc source belongs to one path, not to pathDefaults"));
         }
 
         foreach (var path in config.Paths)
@@ -65,7 +65,7 @@ internal static class ConfigValidator
             var effective = config.EffectivePath(path);
             if (path.IsRegex && PathSources.IsPulled(effective.Source))
             {
-                errors.Add(at.Error(key + ".source", "a regex path cannot pull a URL source: give the path a literal name"));
+                errors.Add(at.Error(key + ".source", "a regex path cannot pull a URL or run testsrc: give the path a literal name"));
             }
 
             if (path.Config.Transcode is { Count: > 0 } profiles)
@@ -80,7 +80,7 @@ internal static class ConfigValidator
 
             if (path.Config.SourceOnDemand == true && !PathSources.IsPulled(effective.Source))
             {
-                errors.Add(at.Error(key + ".sourceOnDemand", "needs a URL source (rtsp://...) to pull on demand"));
+                errors.Add(at.Error(key + ".sourceOnDemand", "needs a source EdgeBox brings itself (rtsp://..., testsrc) to run on demand"));
             }
 
             if (effective.ReconnectDelay > effective.ReconnectMaxDelay)
@@ -159,9 +159,9 @@ internal static class ConfigValidator
             if (!PathSources.IsPulled(source))
             {
                 string shown = Protocols.Rtsp.Client.RtspSourceUrl.Redact(source);
-                errors.Add(at.Error(sourceKey, $"unsupported source '{shown}'; this build supports: {PathSources.Publisher}, rtsp://..., rtsps://..."));
+                errors.Add(at.Error(sourceKey, $"unsupported source '{shown}'; this build supports: {PathSources.Publisher}, {PathSources.TestSource}, rtsp://..., rtsps://..."));
             }
-            else if (!Protocols.Rtsp.Client.RtspSourceUrl.TryParse(source, out _, out string urlError))
+            else if (PathSources.IsUrl(source) && !Protocols.Rtsp.Client.RtspSourceUrl.TryParse(source, out _, out string urlError))
             {
                 errors.Add(at.Error(sourceKey, urlError));
             }

@@ -122,6 +122,17 @@ internal static class ConfigWriter
             e.Emit(new SequenceEnd());
         }
 
+        if (path.TestSrc is { } testsrc)
+        {
+            Key(e, "testsrc");
+            e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+            Pair(e, "size", testsrc.Size);
+            Pair(e, "fps", Number(testsrc.Fps));
+            Pair(e, "bitrate", BitrateText.Format(testsrc.Bitrate));
+            Pair(e, "audio", testsrc.Audio);
+            e.Emit(new MappingEnd());
+        }
+
         Optional(e, "hwaccel", path.Hwaccel?.ToString().ToLowerInvariant());
         if (path.Transcode is { } transcode)
         {

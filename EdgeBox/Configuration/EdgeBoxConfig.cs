@@ -164,6 +164,9 @@ internal sealed record PathConfig
     /// <summary>RTSP servers the path is pushed to (ANNOUNCE/RECORD) while it has a source.</summary>
     public TextList? Forward { get; init; }
 
+    /// <summary>Settings of the generator when <c>source: testsrc</c>.</summary>
+    public TestSourceConfig? TestSrc { get; init; }
+
     /// <summary>Hardware acceleration for this path's decoding and transcoding; null = <c>codecs.hwaccel</c>.</summary>
     public HwAccelSetting? Hwaccel { get; init; }
 
@@ -200,6 +203,7 @@ internal sealed record PathConfig
         ReconnectDelay = over.ReconnectDelay ?? ReconnectDelay,
         ReconnectMaxDelay = over.ReconnectMaxDelay ?? ReconnectMaxDelay,
         Forward = over.Forward ?? Forward,
+        TestSrc = over.TestSrc ?? TestSrc,
         Hwaccel = over.Hwaccel ?? Hwaccel,
         Transcode = over.Transcode ?? Transcode,
         Record = over.Record ?? Record,
@@ -224,9 +228,15 @@ internal static class PathSources
 {
     public const string Publisher = "publisher";
 
-    /// <summary>Whether the source is a URL EdgeBox pulls from (rather than a publisher pushing to it).</summary>
-    public static bool IsPulled(string? source) =>
+    /// <summary>The built-in generator: a test pattern with a clock, and a tone.</summary>
+    public const string TestSource = "testsrc";
+
+    /// <summary>Whether the source is a URL EdgeBox pulls from.</summary>
+    public static bool IsUrl(string? source) =>
         source is not null && (source.StartsWith("rtsp://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("rtsps://", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Whether EdgeBox itself brings the stream (a URL it pulls, or the generator) rather than a publisher pushing it.</summary>
+    public static bool IsPulled(string? source) => IsUrl(source) || source == TestSource;
 }
 
 /// <summary>An immutable list of text with value equality, so configs that hold one compare by content.</summary>

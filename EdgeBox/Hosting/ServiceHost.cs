@@ -99,6 +99,7 @@ internal static partial class ServiceHost
         services.AddSingleton(sp => new PathManager(config, sp.GetRequiredService<MediaOptions>(), time, sp.GetRequiredService<ILogger<PathManager>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<PathManager>());
         services.AddSingleton<IPullProtocol, Protocols.Rtsp.Client.RtspPullProtocol>();
+        services.AddSingleton<IPullProtocol, Codecs.TestSourceProtocol>();
         services.AddSingleton<Codecs.DecoderHub>();
         services.AddHostedService(sp => sp.GetRequiredService<Codecs.DecoderHub>());
         services.AddSingleton<Codecs.SnapshotService>();

@@ -72,6 +72,8 @@ internal static class EventIds
     public const int HardwareFallback = 415;
     public const int HardwareSelected = 416;
     public const int TranscodeStopping = 417;
+    public const int TestSourceStarted = 418;
+    public const int TestSourceFailed = 419;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

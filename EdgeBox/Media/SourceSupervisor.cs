@@ -362,7 +362,7 @@ internal sealed partial class SourceSupervisor : IConfigApplier, IHostedService,
 
     /// <summary>Whether two settings pull the same way (other keys, such as credentials for readers, need no reconnect).</summary>
     private static bool SameSource(PathConfig a, PathConfig b) =>
-        a.Source == b.Source && a.SourceOnDemand == b.SourceOnDemand && a.RtspTransport == b.RtspTransport
+        a.Source == b.Source && a.TestSrc == b.TestSrc && a.SourceOnDemand == b.SourceOnDemand && a.RtspTransport == b.RtspTransport
         && a.SourceFingerprint == b.SourceFingerprint && a.ReconnectDelay == b.ReconnectDelay && a.ReconnectMaxDelay == b.ReconnectMaxDelay;
 
     private sealed class Running(MediaPath path, PathConfig config, IPulledSource source)

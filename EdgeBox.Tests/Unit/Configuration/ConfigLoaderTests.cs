@@ -37,9 +37,9 @@ public sealed class ConfigLoaderTests
         Assert.Equal(file, DefaultConfig.Text);
         var result = Load(file);
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        var path = Assert.Single(result.Config!.Paths);
-        Assert.Equal("~^live/.+$", path.Name);
-        Assert.True(path.IsRegex);
+        Assert.Equal(["demo", "~^live/.+$"], result.Config!.Paths.Select(p => p.Name));
+        Assert.Equal(("testsrc", true), (result.Config.Paths[0].Config.Source, result.Config.Paths[0].Config.SourceOnDemand));
+        Assert.True(result.Config.Paths[1].IsRegex);
     }
 
     [Fact]
@@ -153,8 +153,10 @@ public sealed class ConfigLoaderTests
     [InlineData("paths: { cam1: { transcode: [{ name: x, video: { codec: vp9 } }] } }", "paths.cam1.transcode[0].video.codec", "arrive with WebRTC")]
     [InlineData("paths: { cam1: { transcode: [{ name: x, video: { bitrate: fast } }] } }", "paths.cam1.transcode[0].video.bitrate", "expected a bit rate")]
     [InlineData("paths: { cam1: { transcode: [{ name: x, video: { gop: 5m } }] } }", "paths.cam1.transcode[0].video.gop", "from 100ms to 1m")]
+    [InlineData("paths: { demo: { source: testsrc, testsrc: { size: 641x480 } } }", "paths.demo.testsrc.size", "even sizes")]
+    [InlineData("paths: { demo: { source: testsrc, testsrc: { fps: 0 } } }", "paths.demo.testsrc.fps", "must be from 1 to 60")]
     [InlineData("codecs: { hwaccel: nvidia }", "codecs.hwaccel", "expected one of auto | none | cuda | vaapi | qsv | v4l2m2m")]
-    [InlineData("paths: { cam1: { sourceOnDemand: true } }", "paths.cam1.sourceOnDemand", "needs a URL source")]
+    [InlineData("paths: { cam1: { sourceOnDemand: true } }", "paths.cam1.sourceOnDemand", "needs a source EdgeBox brings itself")]
     [InlineData("paths: { cam1: { source: 'rtsps://cam/1', sourceFingerprint: 'abc' } }", "paths.cam1.sourceFingerprint", "64 hex digits")]
     [InlineData("paths: { cam1: { reconnectDelay: 10ms } }", "paths.cam1.reconnectDelay", "at least 100ms")]
     [InlineData("paths: { cam1: { reconnectDelay: 1m, reconnectMaxDelay: 10s } }", "paths.cam1.reconnectDelay", "not be longer than reconnectMaxDelay")]

@@ -80,7 +80,7 @@ public sealed class ConfigManagerTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir.Path, ".*.tmp"));
         Assert.Equal(LogLevelSetting.Debug, manager.Current.Config.Log.Level);
         var call = Assert.Single(_applier.Calls);
-        Assert.Equal(["log.level changed", "paths.~^live/.+$ removed", "paths.cam1 added"], call.Select(ConfigManager.Describe));
+        Assert.Equal(["log.level changed", "paths.demo removed", "paths.~^live/.+$ removed", "paths.cam1 added"], call.Select(ConfigManager.Describe));
 
         var history = manager.History(10);
         Assert.Equal([2L, 1L], history.Select(h => h.Version));

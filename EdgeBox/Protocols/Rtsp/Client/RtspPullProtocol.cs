@@ -6,7 +6,7 @@ namespace EdgeBox.Protocols.Rtsp.Client;
 /// <summary>The RTSP module's part in <see cref="SourceSupervisor"/>: pulls <c>rtsp://</c>/<c>rtsps://</c> sources and forwards to RTSP servers.</summary>
 internal sealed class RtspPullProtocol(MediaBufferPool pool, Events.EventBus events, TimeProvider time, ILoggerFactory loggers) : IPullProtocol
 {
-    public bool CanPull(string source) => PathSources.IsPulled(source);
+    public bool CanPull(string source) => PathSources.IsUrl(source);
 
     public IPulledSource CreateSource(MediaPath path, PathConfig config)
     {
@@ -18,7 +18,7 @@ internal sealed class RtspPullProtocol(MediaBufferPool pool, Events.EventBus eve
         return new RtspPullSource(path, config, url, pool, events, time, loggers.CreateLogger<RtspPullSource>());
     }
 
-    public bool CanForward(string url) => PathSources.IsPulled(url);
+    public bool CanForward(string url) => PathSources.IsUrl(url);
 
     public IPathForwarder CreateForwarder(MediaPath path, PathConfig config, string url)
     {
