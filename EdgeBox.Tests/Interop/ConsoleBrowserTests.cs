@@ -12,7 +12,24 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         string binary = await AotBinary.PathAsync();
-        _server = EdgeBoxProcess.Start(binary, ["run", "--data", _dir.File("data")], EdgeBoxProcess.LoopbackEnvironment());
+        // The default config's paths, plus an always-on test pattern so the console has a live path with a picture.
+        string config = _dir.File("edgebox.yml");
+        await File.WriteAllTextAsync(config, DefaultConfigWithLivePath());
+        _server = EdgeBoxProcess.Start(binary, ["run", "--config", config, "--data", _dir.File("data")], EdgeBoxProcess.LoopbackEnvironment());
+    }
+
+    private static string DefaultConfigWithLivePath() =>
+        File.ReadAllText(Path.Combine(RepoPaths.ConfigDirectory, "edgebox.yml"))
+        + "  pattern: { source: testsrc, testsrc: { size: 320x240, fps: 10, audio: false } }\n";
+
+    [Fact]
+    public async Task Console_shows_a_snapshot_of_each_live_path()
+    {
+        var api = await _server!.WaitForHttpAsync();
+        await _server.WaitForOutputAsync("Path pattern: generating", 30);
+        string dom = await DumpDomAsync(api);
+        Assert.Matches("<img class=\"thumb\"[^>]*src=\"/api/v1/paths/pattern/snapshot.jpg\\?width=160", dom);
+        Assert.DoesNotContain("src=\"/api/v1/paths/demo/snapshot", dom, StringComparison.Ordinal); // on demand: idle, no picture
     }
 
     public async Task DisposeAsync()

@@ -149,7 +149,31 @@ function renderInfo(info) {
     : [["Error", onnx.error || "not available"]]);
 }
 
+// Thumbnails come from the snapshot API; refreshed at most every 10 s so an open console costs
+// one small JPEG per live path now and then (the path's decoder stays warm between them).
+const thumbEvery = 10000;
+let thumbStamp = 0;
+
+function thumbnail(p) {
+  const td = el("td", "thumb-cell");
+  const hasVideo = Array.isArray(p.tracks) && p.tracks.some((t) => t.width);
+  if (p.state === "ready" && hasVideo) {
+    const img = el("img", "thumb");
+    img.alt = `${p.name} snapshot`;
+    img.loading = "lazy";
+    img.src = `/api/v1/paths/${p.name.split("/").map(encodeURIComponent).join("/")}/snapshot.jpg?width=160&t=${thumbStamp}`;
+    td.append(img);
+  } else {
+    td.textContent = "–";
+  }
+  return td;
+}
+
 function renderPaths(paths) {
+  const now = Date.now();
+  if (now - thumbStamp >= thumbEvery) {
+    thumbStamp = now;
+  }
   const items = Array.isArray(paths.items) ? paths.items : [];
   const ready = items.filter((p) => p.state === "ready").length;
   $("paths-count").textContent = `${items.length} paths, ${ready} live`;
@@ -165,11 +189,11 @@ function renderPaths(paths) {
         const tracks = Array.isArray(p.tracks) && p.tracks.length
           ? p.tracks.map((t) => (t.width ? `${t.codec} ${t.width}×${t.height}` : t.codec)).join(", ")
           : "–";
-        tr.append(name, state, el("td", null, p.regex ? "regex" : "exact"), el("td", null, p.source || "–"),
+        tr.append(thumbnail(p), name, state, el("td", null, p.regex ? "regex" : "exact"), el("td", null, p.source || "–"),
           el("td", null, tracks), el("td", null, String(p.readers ?? 0)), el("td", null, p.record ? "yes" : "no"));
         return tr;
       })
-    : [emptyRow(7, "No paths configured")]));
+    : [emptyRow(8, "No paths configured")]));
 }
 
 function showErrors(errors) {
@@ -195,7 +219,7 @@ const SOURCES = [
       ["system", "host", "ffmpeg", "onnx"].forEach((id) => fillKv($(id), [["Status", "Unavailable"]]));
     } },
   { url: "/api/v1/paths", ok: [200], render: renderPaths, cards: ["card-paths"], loaded: false,
-    fail: () => $("paths-rows").replaceChildren(emptyRow(7, "Unavailable")) },
+    fail: () => $("paths-rows").replaceChildren(emptyRow(8, "Unavailable")) },
 ];
 
 async function refresh() {
