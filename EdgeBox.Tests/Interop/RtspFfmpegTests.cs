@@ -56,6 +56,13 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
         var audio = streams.Single(s => s.GetProperty("codec_name").GetString() == "aac");
         Assert.Equal("48000", audio.GetProperty("sample_rate").GetString());
 
+        // Per-path Prometheus metrics: the publisher's bytes are counted under the path's label.
+        string metrics = await _box.Http.GetStringAsync(new Uri(_box.Api, "/metrics"));
+        var bytesIn = System.Text.RegularExpressions.Regex.Match(metrics, "edgebox_path_bytes_in_bytes_total\\{[^}]*path=\"live/tcp\"[^}]*\\} (\\d+)");
+        Assert.True(bytesIn.Success, metrics);
+        Assert.True(long.Parse(bytesIn.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Matches("edgebox_path_ready\\{[^}]*path=\"live/tcp\"[^}]*\\} 1", metrics);
+
         // A late reader decodes cleanly from its first frame: no "non-existing PPS", no errors at all.
         var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error",
             "-rtsp_transport", "tcp", "-i", $"{_box.Rtsp}live/tcp", "-t", "3", "-f", "null", "-");

@@ -116,7 +116,8 @@ internal static partial class ServiceHost
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             time,
             () => sp.GetRequiredService<ConfigManager>().Current.Version,
-            () => sp.GetRequiredService<HealthService>().Check().Select(c => (c.Name, c.Status is ComponentStatus.Ok or ComponentStatus.Degraded or ComponentStatus.Starting))));
+            () => sp.GetRequiredService<HealthService>().Check().Select(c => (c.Name, c.Status is ComponentStatus.Ok or ComponentStatus.Degraded or ComponentStatus.Starting)),
+            () => sp.GetRequiredService<PathManager>().Paths));
         services.AddSingleton(sp => new ConfigManager(
             file,
             new ConfigSnapshot(config, text, ConfigFile.Hash(text), 0),
@@ -136,6 +137,8 @@ internal static partial class ServiceHost
         await using var app = builder.Build();
         _ = app.Services.GetRequiredService<ConfigManager>(); // records the start-up version before serving
         var bus = app.Services.GetRequiredService<Events.EventBus>();
+        var metrics = app.Services.GetRequiredService<EdgeBoxMetrics>();
+        app.Services.GetRequiredService<PathManager>().ReaderDropped += reader => metrics.ReaderDropped(reader.Path.Name);
         app.Services.GetRequiredService<PathManager>().ReaderDropped += reader =>
             bus.Publish(Events.EventTypes.ReaderDropped, reader.Path.Name, reader.Id, $"reader {reader.Id} ({reader.Kind}) stayed behind the source and was dropped");
         app.MapPrometheusScrapingEndpoint("/metrics");

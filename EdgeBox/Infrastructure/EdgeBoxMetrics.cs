@@ -13,8 +13,10 @@ internal sealed class EdgeBoxMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly Counter<long> _configUpdates;
+    private readonly Counter<long> _readersDropped;
 
-    public EdgeBoxMetrics(IMeterFactory factory, TimeProvider time, Func<long> configVersion, Func<IEnumerable<(string Component, bool Up)>> components)
+    public EdgeBoxMetrics(IMeterFactory factory, TimeProvider time, Func<long> configVersion, Func<IEnumerable<(string Component, bool Up)>> components,
+        Func<IEnumerable<Media.MediaPath>>? paths = null)
     {
         _meter = factory.Create(MeterName, BuildInfo.Version);
         var started = time.GetTimestamp();
@@ -23,7 +25,24 @@ internal sealed class EdgeBoxMetrics : IDisposable
         _meter.CreateObservableGauge("edgebox.config.version", configVersion, "{version}", "Version of the running configuration");
         _meter.CreateObservableGauge("edgebox.component.up", () => components().Select(c =>
             new Measurement<int>(c.Up ? 1 : 0, new KeyValuePair<string, object?>("component", c.Component))), "{state}", "1 when the component works");
+        _readersDropped = _meter.CreateCounter<long>("edgebox.readers.dropped", "{reader}", "Readers dropped for staying behind the source, by path");
+
+        // Per path, read at scrape time from counters the media core keeps anyway: nothing per packet.
+        paths ??= () => [];
+        _meter.CreateObservableCounter("edgebox.path.bytes.in", () => PerPath(paths(), p => p.BytesIn), "By", "Payload bytes received from the path's source");
+        _meter.CreateObservableCounter("edgebox.path.frames.in", () => PerPath(paths(), p => p.FramesIn), "{frame}", "Access units received from the source");
+        _meter.CreateObservableCounter("edgebox.path.bytes.out", () => PerPath(paths(), p => p.BytesOut), "By", "Payload bytes queued to the path's readers");
+        _meter.CreateObservableCounter("edgebox.path.frames.dropped", () => PerPath(paths(), p => p.FramesDropped), "{frame}",
+            "Access units readers skipped because they were behind");
+        _meter.CreateObservableGauge("edgebox.path.readers", () => PerPath(paths(), p => (long)p.Readers.Count), "{reader}", "Readers attached now");
+        _meter.CreateObservableGauge("edgebox.path.ready", () => PerPath(paths(), p => p.State == Media.PathState.Ready ? 1L : 0L), "{state}",
+            "1 while the path has a source");
     }
+
+    public void ReaderDropped(string path) => _readersDropped.Add(1, new KeyValuePair<string, object?>("path", path));
+
+    private static IEnumerable<Measurement<long>> PerPath(IEnumerable<Media.MediaPath> paths, Func<Media.MediaPath, long> value) =>
+        paths.Select(p => new Measurement<long>(value(p), new KeyValuePair<string, object?>("path", p.Name)));
 
     public void ConfigUpdate(string source, string result) =>
         _configUpdates.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("result", result));

@@ -115,6 +115,70 @@ internal sealed class MediaPath
 
     public long BytesIn => Interlocked.Read(ref _bytesIn);
 
+    /// <summary>Bytes queued to readers since the path was created, readers that left included.</summary>
+    public long BytesOut
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _departedBytesOut + _readers.Sum(r => r.BytesSent);
+            }
+        }
+    }
+
+    /// <summary>Units readers skipped (behind the source), readers that left included.</summary>
+    public long FramesDropped
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _departedFramesDropped + _readers.Sum(r => r.FramesDropped);
+            }
+        }
+    }
+
+    /// <summary>Bits per second received over the last sampling interval (about 1 s).</summary>
+    public long Bitrate => Interlocked.Read(ref _bitrate);
+
+    /// <summary>Access units per second of the video track (all units when there is no video) over the last interval.</summary>
+    public double Fps => BitConverter.Int64BitsToDouble(Interlocked.Read(ref _fpsBits));
+
+    private long _bitrate;
+    private long _fpsBits;
+    private long _sampledBytes;
+    private long _sampledFrames;
+    private long _sampledAt;
+    private long _videoFramesIn;
+
+    /// <summary>Updates <see cref="Bitrate"/> and <see cref="Fps"/> (called about once a second by the path manager).</summary>
+    internal void SampleRates(long now)
+    {
+        long bytes = BytesIn, frames = Interlocked.Read(ref _videoFramesIn);
+        if (_sampledAt != 0)
+        {
+            double seconds = Time.GetElapsedTime(_sampledAt, now).TotalSeconds;
+            if (seconds > 0)
+            {
+                Interlocked.Exchange(ref _bitrate, (long)((bytes - _sampledBytes) * 8 / seconds));
+                Interlocked.Exchange(ref _fpsBits, BitConverter.DoubleToInt64Bits(Math.Round((frames - _sampledFrames) / seconds, 2)));
+            }
+        }
+
+        (_sampledBytes, _sampledFrames, _sampledAt) = (bytes, frames, now);
+    }
+
+    private long _departedBytesOut;
+    private long _departedFramesDropped;
+
+    /// <summary>Keeps a leaving reader's counts in the path's totals (under the lock).</summary>
+    private void Depart(PathReader reader)
+    {
+        _departedBytesOut += reader.BytesSent;
+        _departedFramesDropped += reader.FramesDropped;
+    }
+
     public long FramesIn => Interlocked.Read(ref _framesIn);
 
     public IReadOnlyList<PathReader> Readers
@@ -160,6 +224,7 @@ internal sealed class MediaPath
                 foreach (var reader in _readers)
                 {
                     reader.Close(ReaderCloseReason.TracksChanged);
+                    Depart(reader);
                 }
 
                 _readers.Clear();
@@ -237,6 +302,7 @@ internal sealed class MediaPath
             foreach (var reader in _readers)
             {
                 reader.Close(reason);
+                Depart(reader);
             }
 
             _readers.Clear();
@@ -263,6 +329,11 @@ internal sealed class MediaPath
             Interlocked.Increment(ref _framesIn);
             long now = Time.GetTimestamp();
             var track = _tracks[unit.TrackIndex];
+            if (track.IsVideo || !_hasVideo)
+            {
+                Interlocked.Increment(ref _videoFramesIn);
+            }
+
             ref var clock = ref _continuity[unit.TrackIndex];
             if (!clock.OffsetKnown)
             {
@@ -289,6 +360,7 @@ internal sealed class MediaPath
                 if (!_readers[i].Offer(unit, resume, now))
                 {
                     (dropped ??= []).Add(_readers[i]);
+                    Depart(_readers[i]);
                     _readers.RemoveAt(i);
                 }
             }
@@ -334,7 +406,10 @@ internal sealed class MediaPath
     {
         lock (_gate)
         {
-            _readers.Remove(reader);
+            if (_readers.Remove(reader))
+            {
+                Depart(reader);
+            }
         }
     }
 

@@ -12,7 +12,7 @@ namespace EdgeBox.Media;
 /// stay). A config change updates each path's settings in place, so readers of unchanged paths are
 /// never disturbed; a path whose configuration disappeared is closed.
 /// </summary>
-internal sealed partial class PathManager : IConfigApplier
+internal sealed partial class PathManager : IConfigApplier, IDisposable
 {
     private readonly ConcurrentDictionary<string, MediaPath> _paths = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -27,6 +27,20 @@ internal sealed partial class PathManager : IConfigApplier
         _time = time;
         _logger = logger;
         _matcher = new Matcher(config);
+        _sampler = time.CreateTimer(_ => SampleRates(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    private readonly ITimer _sampler;
+
+    public void Dispose() => _sampler.Dispose();
+
+    private void SampleRates()
+    {
+        long now = _time.GetTimestamp();
+        foreach (var path in _paths.Values)
+        {
+            path.SampleRates(now);
+        }
     }
 
     /// <summary>Raised when a reader is dropped for being too slow (for events and metrics).</summary>

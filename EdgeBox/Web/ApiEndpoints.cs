@@ -186,6 +186,10 @@ internal static class ApiEndpoints
         {
             Pull = pull is null ? null : new PullDto(pull.DisplayUrl, pull.State, pull.LastError),
             Forwards = sources.ForwardsOf(path.Name).Select(f => new ForwardDto(f.DisplayUrl, f.State, f.LastError)).ToList(),
+            Bitrate = path.Bitrate,
+            Fps = path.Fps,
+            BytesOut = path.BytesOut,
+            FramesDropped = path.FramesDropped,
         };
     }
 

@@ -73,6 +73,18 @@ internal sealed record PathDto(
 
     /// <summary>The path's <c>forward</c> targets and their state.</summary>
     public IReadOnlyList<ForwardDto> Forwards { get; init; } = [];
+
+    /// <summary>Bits per second received over the last second.</summary>
+    public long Bitrate { get; init; }
+
+    /// <summary>Video frames per second received over the last second.</summary>
+    public double Fps { get; init; }
+
+    /// <summary>Payload bytes queued to readers (readers that left included).</summary>
+    public long BytesOut { get; init; }
+
+    /// <summary>Access units readers skipped because they were behind.</summary>
+    public long FramesDropped { get; init; }
 }
 
 /// <summary>A pulled source: its URL (password hidden), <c>connecting</c> / <c>ready</c> / <c>waiting</c>, and why it last failed.</summary>

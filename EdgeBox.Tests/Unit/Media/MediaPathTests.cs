@@ -252,4 +252,24 @@ public sealed class MediaPathTests
         Assert.True(path.Tracks[0].Clock!.FromSender);
         Assert.Equal(utc.AddSeconds(2), path.Tracks[0].WallClockOf(270_000));
     }
+
+    [Fact]
+    public void Bytes_out_and_dropped_frames_keep_counting_readers_that_left()
+    {
+        var path = NewPath();
+        path.TryPublish("pub", "test", VideoAndAudio(), false, out var source);
+        var first = path.TryAddReader("test", 0)!;
+        var second = path.TryAddReader("test", 0)!;
+        source!.Write(Unit(0, 0, true, 1)); // 4 bytes to each reader
+        Drain(first).ForEach(u => u.Release());
+        first.Dispose();
+        Assert.Equal(8, path.BytesOut);
+        source.Write(Unit(0, 3000, false, 2));
+        Assert.Equal(12, path.BytesOut);
+        path.Close(ReaderCloseReason.Closed);
+        Assert.Equal(12, path.BytesOut);
+        Assert.Empty(path.Readers);
+        Assert.Equal(0, path.FramesDropped);
+        _ = second;
+    }
 }
