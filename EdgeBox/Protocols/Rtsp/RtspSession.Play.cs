@@ -119,6 +119,7 @@ internal sealed partial class RtspSession
             _setUp = new bool[_playTracks.Count];
             _outputChannels = new byte[_playTracks.Count];
             _udpDestinations = new System.Net.SocketAddress?[_playTracks.Count];
+            PrepareReports(_playTracks.Count);
         }
         else if (!string.Equals(_path.Name, name, StringComparison.Ordinal))
         {
@@ -135,11 +136,13 @@ internal sealed partial class RtspSession
         if (transport.IsTcp)
         {
             _outputChannels[index] = (byte)transport.Interleaved!.Value.First;
+            _rtcpChannels[index] = (byte)transport.Interleaved!.Value.Rtcp;
             _udpDestinations[index] = null;
         }
         else
         {
             _udpDestinations[index] = RtspUdpTransport.Destination(RemoteAddress!, transport.ClientPort!.Value.First);
+            _udpRtcpDestinations[index] = RtspUdpTransport.Destination(RemoteAddress!, transport.ClientPort!.Value.Rtcp);
         }
 
         _state = SessionState.PrePlay;
@@ -227,6 +230,7 @@ internal sealed partial class RtspSession
                         }
                     }
 
+                    WriteSenderReportsIfDue(output);
                     var flush = await output.FlushAsync(_closing.Token).ConfigureAwait(false);
                     if (flush.IsCompleted)
                     {
@@ -284,6 +288,7 @@ internal sealed partial class RtspSession
         Interlocked.Add(ref _bytesOut, packets.Length);
         foreach (var packet in new RtpPathPacketizer.PacketEnumerator(packets.Span))
         {
+            CountSent(unit.TrackIndex, packet);
             if (destination is not null)
             {
                 _udp.SendRtp(packet, destination);

@@ -51,6 +51,19 @@ internal sealed partial class RtspUdpTransport(ConfigManager config, ILogger<Rts
         }
     }
 
+    /// <summary>Sends one RTCP packet (a sender report) to a reader's RTCP port, from the RTCP socket.</summary>
+    public void SendRtcp(ReadOnlySpan<byte> packet, SocketAddress destination)
+    {
+        try
+        {
+            _rtcp?.SendTo(packet, SocketFlags.None, destination);
+        }
+        catch (SocketException)
+        {
+            // As for RTP: lost like any datagram.
+        }
+    }
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         var rtsp = config.Current.Config.Rtsp;
