@@ -187,4 +187,24 @@ public sealed class RtspFfmpegTests : IAsyncLifetime
         Assert.Contains("H.264", stdout, StringComparison.Ordinal);
         Assert.Contains("Width: 320", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Mjpeg_with_g711_is_published_and_read_back_as_rtp_jpeg()
+    {
+        var publisher = _box.Track(ExternalProcess.Start("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=15", "-f", "lavfi", "-i", "sine=frequency=800:sample_rate=8000", "-t", "30",
+            "-c:v", "mjpeg", "-huffman", "default", "-pix_fmt", "yuvj420p", "-q:v", "5", "-c:a", "pcm_alaw",
+            "-f", "rtsp", "-rtsp_transport", "tcp", $"{_box.Rtsp}live/mjpeg"));
+        await WaitReadyAsync("live/mjpeg", publisher);
+
+        var streams = (await ProbeAsync("live/mjpeg", "tcp")).EnumerateArray().ToList();
+        var video = streams.Single(s => s.GetProperty("codec_name").GetString() == "mjpeg");
+        Assert.Equal((640, 480), (video.GetProperty("width").GetInt32(), video.GetProperty("height").GetInt32()));
+        Assert.Contains(streams, s => s.GetProperty("codec_name").GetString() == "pcm_alaw");
+
+        var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error",
+            "-rtsp_transport", "tcp", "-i", $"{_box.Rtsp}live/mjpeg", "-t", "2", "-f", "null", "-");
+        Assert.Equal(0, code);
+        Assert.Equal("", errors.Trim());
+    }
 }

@@ -15,6 +15,14 @@ internal static class ParameterSets
     /// </summary>
     public static CodecParameters? Update(CodecId codec, CodecParameters current, ReadOnlySpan<byte> accessUnit)
     {
+        if (codec == CodecId.Mjpeg)
+        {
+            // The picture size, from the first image's SOF0 (MJPEG has no parameter sets).
+            return current.Width == 0 && Protocols.Rtp.JpegImage.TryParse(accessUnit, out var image)
+                ? current with { Width = image.Width, Height = image.Height }
+                : null;
+        }
+
         if (codec is not (CodecId.H264 or CodecId.H265))
         {
             return null;

@@ -30,6 +30,7 @@ internal static class RtpDepacketizers
         CodecId.H265 => new H265Depacketizer(),
         CodecId.Aac => new AacDepacketizer(),
         CodecId.Opus or CodecId.Pcmu or CodecId.Pcma => new PayloadDepacketizer(),
+        CodecId.Mjpeg => new MjpegDepacketizer(),
         _ => null,
     };
 }

@@ -121,6 +121,7 @@ internal static class RtpPacketizers
             CodecId.Aac => new AacPacketizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
             CodecId.Opus => new OpusPacketizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
             CodecId.Pcmu or CodecId.Pcma => new G711Packetizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
+            CodecId.Mjpeg => new MjpegPacketizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
             _ => null,
         };
 }

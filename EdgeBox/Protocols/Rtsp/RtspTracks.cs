@@ -32,6 +32,8 @@ internal static class RtspTracks
                     aac.ChannelConfiguration ?? Math.Max(1, track.Channels), new CodecParameters { AudioSpecificConfig = aac.Config });
             case CodecId.Opus:
                 return new MediaTrack(index, CodecId.Opus, 48000, track.Channels >= 2 ? 2 : track.Opus?.Channels ?? 2, CodecParameters.None);
+            case CodecId.Mjpeg:
+                return new MediaTrack(index, CodecId.Mjpeg, 90000, 0, CodecParameters.None);
             case CodecId.Pcmu or CodecId.Pcma:
                 return new MediaTrack(index, track.Codec.Value, track.ClockRate > 0 ? track.ClockRate : 8000, Math.Max(1, track.Channels), CodecParameters.None);
             default:
@@ -44,6 +46,7 @@ internal static class RtspTracks
     {
         CodecId.Pcmu when track.ClockRate == 8000 && track.Channels == 1 => 0,
         CodecId.Pcma when track.ClockRate == 8000 && track.Channels == 1 => 8,
+        CodecId.Mjpeg => 26, // static JPEG/90000 (RFC 3551 §6)
         _ => (byte)(FirstDynamicPayloadType + track.Index),
     };
 
