@@ -286,6 +286,7 @@ internal sealed partial class RtspSession
         var destination = _udpDestinations[unit.TrackIndex];
         byte channel = _outputChannels[unit.TrackIndex];
         Interlocked.Add(ref _bytesOut, packets.Length);
+        ReportBeforeFirstPacket(unit.TrackIndex, packets.Span, output);
         foreach (var packet in new RtpPathPacketizer.PacketEnumerator(packets.Span))
         {
             CountSent(unit.TrackIndex, packet);

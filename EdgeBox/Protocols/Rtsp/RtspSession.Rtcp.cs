@@ -5,8 +5,9 @@ using EdgeBox.Protocols.Rtp;
 namespace EdgeBox.Protocols.Rtsp;
 
 /// <summary>
-/// RTCP sender reports to readers (RFC 3550 §6.4.1): per track, right after its first packets and
-/// then every 5 s, an SR with an SDES CNAME as one compound packet, on the track's RTCP channel (TCP)
+/// RTCP sender reports to readers (RFC 3550 §6.4.1): per track, just before its first packet (so a
+/// player maps timestamps to wall-clock time from the start: FFmpeg re-bases its timestamps when the
+/// first SR arrives, and one arriving mid-stream makes its DTS jump back) and then every 5 s, an SR with an SDES CNAME as one compound packet, on the track's RTCP channel (TCP)
 /// or to the client's RTCP port (UDP). The NTP/RTP pair comes from the track's wall clock (the
 /// camera's own sender reports when it sent them, else arrival time), so players can line audio up
 /// with video and know when each picture was taken. Packet and octet counts are this reader's.
@@ -47,44 +48,69 @@ internal sealed partial class RtspSession
         _sentOctets[track] += (uint)(packet.Length - RtpHeader.FixedSize);
     }
 
-    /// <summary>Writes the reports that are due: a track's first, and all of them every <see cref="ReportInterval"/>.</summary>
-    private void WriteSenderReportsIfDue(PipeWriter output)
+    /// <summary>The first report of a track, ahead of its first packet (whose SSRC it takes).</summary>
+    private void ReportBeforeFirstPacket(int track, ReadOnlySpan<byte> packets, PipeWriter output)
     {
-        long now = _time.GetTimestamp();
-        bool periodic = _time.GetElapsedTime(_lastReport, now) >= ReportInterval;
-        if (periodic)
-        {
-            _lastReport = now;
-        }
-
-        var tracks = _path?.Tracks;
-        if (tracks is null)
+        if (_reported[track])
         {
             return;
         }
 
-        Span<byte> compound = stackalloc byte[RtcpSenderReport.GetSize(0) + RtcpSdes.GetCnameSize(64)];
-        var utc = _time.GetUtcNow();
-        for (int i = 0; i < _trackSsrc.Length && i < tracks.Count; i++)
+        foreach (var first in new RtpPathPacketizer.PacketEnumerator(packets))
         {
-            if (!_setUp[i] || _sentPackets[i] == 0 || (!periodic && _reported[i]) || tracks[i].Clock is not { } clock)
+            if (first.Length >= RtpHeader.FixedSize)
             {
-                continue;
+                _trackSsrc[track] = BinaryPrimitives.ReadUInt32BigEndian(first[8..]);
+                _reported[track] = WriteSenderReport(track, output);
             }
 
-            _reported[i] = true;
-            long rtp = clock.Pts + (long)Math.Round((utc - clock.Utc).TotalSeconds * tracks[i].ClockRate);
-            var info = new RtcpSenderInfo(NtpTime.FromDateTimeOffset(utc), (uint)rtp, _sentPackets[i], _sentOctets[i]);
-            int length = RtcpSenderReport.Write(compound, _trackSsrc[i], info);
-            length += RtcpSdes.WriteCname(compound[length..], _trackSsrc[i], "edgebox");
-            if (_udpRtcpDestinations[i] is { } destination)
+            return;
+        }
+    }
+
+    /// <summary>Every <see cref="ReportInterval"/>: a report for each track that has started.</summary>
+    private void WriteSenderReportsIfDue(PipeWriter output)
+    {
+        long now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_lastReport, now) < ReportInterval)
+        {
+            return;
+        }
+
+        _lastReport = now;
+        for (int i = 0; i < _trackSsrc.Length; i++)
+        {
+            if (_setUp[i] && _reported[i])
             {
-                _udp.SendRtcp(compound[..length], destination);
-            }
-            else
-            {
-                RtspWriter.WriteInterleaved(output, _rtcpChannels[i], compound[..length]);
+                WriteSenderReport(i, output);
             }
         }
+    }
+
+    /// <summary>One SR + SDES for a track; false when the track's wall clock is not known yet.</summary>
+    private bool WriteSenderReport(int track, PipeWriter output)
+    {
+        var tracks = _path?.Tracks;
+        if (tracks is null || track >= tracks.Count || tracks[track].Clock is not { } clock)
+        {
+            return false;
+        }
+
+        Span<byte> compound = stackalloc byte[RtcpSenderReport.GetSize(0) + RtcpSdes.GetCnameSize(64)];
+        var utc = _time.GetUtcNow();
+        long rtp = clock.Pts + (long)Math.Round((utc - clock.Utc).TotalSeconds * tracks[track].ClockRate);
+        var info = new RtcpSenderInfo(NtpTime.FromDateTimeOffset(utc), (uint)rtp, _sentPackets[track], _sentOctets[track]);
+        int length = RtcpSenderReport.Write(compound, _trackSsrc[track], info);
+        length += RtcpSdes.WriteCname(compound[length..], _trackSsrc[track], "edgebox");
+        if (_udpRtcpDestinations[track] is { } destination)
+        {
+            _udp.SendRtcp(compound[..length], destination);
+        }
+        else
+        {
+            RtspWriter.WriteInterleaved(output, _rtcpChannels[track], compound[..length]);
+        }
+
+        return true;
     }
 }
