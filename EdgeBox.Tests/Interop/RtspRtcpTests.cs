@@ -6,7 +6,7 @@ using EdgeBox.Tests.Infrastructure;
 namespace EdgeBox.Tests.Interop;
 
 /// <summary>RTCP sender reports from the RTSP server to a reader, seen on the wire by a raw client.</summary>
-[Collection(HeavyCollection.Name)]
+[Collection(HeavyTests.Name)]
 public sealed class RtspRtcpTests : IAsyncLifetime
 {
     private RtspTestServer _box = null!;

@@ -5,7 +5,7 @@ using EdgeBox.Tests.Infrastructure;
 namespace EdgeBox.Tests.Interop;
 
 /// <summary>JPEG snapshots from the AOT binary of a stream ffmpeg publishes; ffprobe checks the JPEGs.</summary>
-[Collection(HeavyCollection.Name)]
+[Collection(HeavyTests.Name)]
 public sealed class SnapshotTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);

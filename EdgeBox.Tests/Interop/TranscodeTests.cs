@@ -5,7 +5,7 @@ using EdgeBox.Tests.Infrastructure;
 namespace EdgeBox.Tests.Interop;
 
 /// <summary>Transcode profiles in the AOT binary: ffmpeg publishes, ffprobe/ffmpeg read the derived path.</summary>
-[Collection(HeavyCollection.Name)]
+[Collection(HeavyTests.Name)]
 public sealed class TranscodeTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);

@@ -6,7 +6,7 @@ namespace EdgeBox.Tests.Infrastructure;
 /// compete with them for the CPU on a 2-core CI machine.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class HeavyCollection
+public sealed class HeavyTests
 {
     public const string Name = "CPU-heavy (run alone)";
 }
