@@ -4,6 +4,7 @@ using EdgeBox.Tests.Infrastructure;
 namespace EdgeBox.Tests.Interop;
 
 /// <summary>The web console rendered by a real browser (Debian's headless Chromium) against the AOT binary.</summary>
+[Collection(HeavyTests.Name)]
 public sealed class ConsoleBrowserTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new();

@@ -12,6 +12,7 @@ namespace EdgeBox.Tests.Interop;
 /// survives the camera going away, pulls on demand, authenticates with Digest, falls back from UDP to
 /// TCP, and pushes a path to ffmpeg's RTSP listener (<c>forward</c>). The AOT binary, loopback only.
 /// </summary>
+[Collection(HeavyTests.Name)]
 public sealed class RtspPullTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);

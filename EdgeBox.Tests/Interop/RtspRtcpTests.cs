@@ -32,24 +32,27 @@ public sealed class RtspRtcpTests : IAsyncLifetime
         await SendAsync(stream, $"PLAY {url} RTSP/1.0\r\nCSeq: 3\r\nSession: {session}\r\n\r\n", timeout.Token);
         Assert.StartsWith("RTSP/1.0 200", await ReadResponseAsync(stream, timeout.Token), StringComparison.Ordinal);
 
-        uint? rtpSsrc = null;
+        // The first report comes before the track's first RTP packet; both carry the same SSRC.
+        var (firstChannel, report) = await ReadFrameAsync(stream, timeout.Token);
+        Assert.Equal(1, firstChannel);
+        Assert.Equal(200, report[1]);
+        var (rtpChannel, rtp) = await ReadFrameAsync(stream, timeout.Token);
+        Assert.Equal(0, rtpChannel);
+        uint rtpSsrc = BinaryPrimitives.ReadUInt32BigEndian(rtp.AsSpan(8));
+        Assert.Equal(rtpSsrc, BinaryPrimitives.ReadUInt32BigEndian(report.AsSpan(4)));
+        ulong ntp = BinaryPrimitives.ReadUInt64BigEndian(report.AsSpan(8));
+        var sent = new DateTimeOffset(1900, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(ntp >> 32);
+        Assert.InRange((TimeProvider.System.GetUtcNow() - sent).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        int srLength = (BinaryPrimitives.ReadUInt16BigEndian(report.AsSpan(2)) + 1) * 4;
+        Assert.Equal(202, report[srLength + 1]); // SDES (CNAME) follows in the same compound packet
+
+        // Later reports count what was sent (every 5 s).
         while (true)
         {
-            var (channel, payload) = await ReadFrameAsync(stream, timeout.Token);
-            if (channel == 0 && payload.Length >= 12)
+            var (channel, next) = await ReadFrameAsync(stream, timeout.Token);
+            if (channel == 1 && next[1] == 200)
             {
-                rtpSsrc ??= BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(8));
-            }
-            else if (channel == 1 && payload.Length >= 28 && payload[1] == 200)
-            {
-                Assert.NotNull(rtpSsrc);
-                Assert.Equal(rtpSsrc, BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(4)));
-                ulong ntp = BinaryPrimitives.ReadUInt64BigEndian(payload.AsSpan(8));
-                var sent = new DateTimeOffset(1900, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(ntp >> 32);
-                Assert.InRange((TimeProvider.System.GetUtcNow() - sent).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(10));
-                Assert.True(BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(20)) > 0); // packets sent
-                int srLength = (BinaryPrimitives.ReadUInt16BigEndian(payload.AsSpan(2)) + 1) * 4;
-                Assert.Equal(202, payload[srLength + 1]); // SDES (CNAME) follows in the same compound packet
+                Assert.True(BinaryPrimitives.ReadUInt32BigEndian(next.AsSpan(20)) > 0); // packets sent
                 return;
             }
         }

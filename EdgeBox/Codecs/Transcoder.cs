@@ -174,6 +174,7 @@ internal sealed partial class Transcoder : IAsyncDisposable
         var canonical = new ArrayBufferWriter<byte>();
         long nextPts = long.MinValue;
         long previousPts = long.MinValue;
+        long lastEncodedPts = long.MinValue;
         int sourceFps = 0;
         using var scaled = new MediaFrame();
         try
@@ -187,6 +188,11 @@ internal sealed partial class Transcoder : IAsyncDisposable
                 }
 
                 var info = picture.Info;
+                if (info.Pts <= lastEncodedPts)
+                {
+                    continue; // an older picture again (the shared decoder restarted at the cached GOP): keep time moving forward
+                }
+
                 if (sourceFps == 0)
                 {
                     // The source's frame rate, from the first two pictures (an SPS often does not say).
@@ -232,6 +238,7 @@ internal sealed partial class Transcoder : IAsyncDisposable
                     input = scaled;
                 }
 
+                lastEncodedPts = info.Pts;
                 encoder.Send(input, Interlocked.Exchange(ref _forceKeyframe, 0) == 1);
                 downloaded?.Dispose();
                 while (encoder.TryReceive(out var packet))
