@@ -23,6 +23,13 @@ internal sealed partial class RtspSession
     private uint[] _sentPackets = [];
     private uint[] _sentOctets = [];
     private bool[] _reported = [];
+
+    /// <summary>
+    /// The wall-clock mapping each track's reports use, fixed at the first report: when the source's own
+    /// sender reports arrive later and refine the track's clock, this reader keeps the mapping it started
+    /// with (a player re-bases on a changed mapping and its timestamps jump); new readers get the new one.
+    /// </summary>
+    private Media.TrackClock?[] _reportClocks = [];
     private long _lastReport;
 
     private void PrepareReports(int tracks)
@@ -33,6 +40,7 @@ internal sealed partial class RtspSession
         _sentPackets = new uint[tracks];
         _sentOctets = new uint[tracks];
         _reported = new bool[tracks];
+        _reportClocks = new Media.TrackClock?[tracks];
     }
 
     /// <summary>Counts one RTP packet sent on a track and learns the track's SSRC from it.</summary>
@@ -91,7 +99,7 @@ internal sealed partial class RtspSession
     private bool WriteSenderReport(int track, PipeWriter output)
     {
         var tracks = _path?.Tracks;
-        if (tracks is null || track >= tracks.Count || tracks[track].Clock is not { } clock)
+        if (tracks is null || track >= tracks.Count || (_reportClocks[track] ??= tracks[track].Clock) is not { } clock)
         {
             return false;
         }
