@@ -11,7 +11,7 @@ namespace EdgeBox.Codecs;
 /// and publishes both into its path in real time. A new user sees live video at once, and a latency
 /// check needs nothing but a player: the picture carries the wall clock.
 /// </summary>
-internal sealed partial class TestPatternSource : IPulledSource
+internal sealed partial class TestPatternSource : Infrastructure.BackgroundWorker, IPulledSource
 {
     private readonly MediaPath _path;
     private readonly TestSourceConfig _settings;
@@ -19,9 +19,7 @@ internal sealed partial class TestPatternSource : IPulledSource
     private readonly Events.EventBus _events;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _run;
     private string _state = "connecting";
     private string? _lastError;
 
@@ -43,22 +41,8 @@ internal sealed partial class TestPatternSource : IPulledSource
 
     public Task Ready => _ready.Task;
 
-    public void Start() => _run ??= Task.Run(RunAsync);
-
-    public async ValueTask DisposeAsync()
+    protected override async Task RunAsync(CancellationToken token)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_run is not null)
-        {
-            await _run.ConfigureAwait(false);
-        }
-
-        _stopping.Dispose();
-    }
-
-    private async Task RunAsync()
-    {
-        var token = _stopping.Token;
         while (!token.IsCancellationRequested)
         {
             try
@@ -74,11 +58,7 @@ internal sealed partial class TestPatternSource : IPulledSource
                 Volatile.Write(ref _state, "waiting");
                 Volatile.Write(ref _lastError, ex.Message);
                 Log.Failed(_logger, _path.Name, ex.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(5), _time, token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                if (!await WaitAsync(TimeSpan.FromSeconds(5), _time, token).ConfigureAwait(false))
                 {
                     return;
                 }

@@ -14,7 +14,7 @@ namespace EdgeBox.Codecs;
 /// (counted) instead of stalling the decoder other consumers share. When the source goes away the
 /// derived path goes idle and its readers wait; when it is back, encoding resumes.
 /// </summary>
-internal sealed partial class Transcoder : IAsyncDisposable
+internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
 {
     /// <summary>Pictures waiting for the encoder; beyond this the oldest is dropped.</summary>
     private const int QueueLength = 8;
@@ -27,8 +27,6 @@ internal sealed partial class Transcoder : IAsyncDisposable
     private readonly MediaBufferPool _pool;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private Task? _run;
     private string _state = "waiting";
     private string? _lastError;
     private long _framesIn;
@@ -67,28 +65,13 @@ internal sealed partial class Transcoder : IAsyncDisposable
 
     public long FramesDropped => Interlocked.Read(ref _framesDropped);
 
-    public bool Running => _run is { IsCompleted: false };
-
-    public void Start() => _run ??= Task.Run(RunAsync);
-
     /// <summary>Makes the next encoded picture a keyframe (a player joined or asked for one).</summary>
     public void RequestKeyframe() => Volatile.Write(ref _forceKeyframe, 1);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_run is not null)
-        {
-            await _run.ConfigureAwait(false);
-        }
+    protected override void OnStopped() => Volatile.Write(ref _state, "stopped");
 
-        _stopping.Dispose();
-        Volatile.Write(ref _state, "stopped");
-    }
-
-    private async Task RunAsync()
+    protected override async Task RunAsync(CancellationToken token)
     {
-        var token = _stopping.Token;
         while (!token.IsCancellationRequested)
         {
             try
@@ -110,11 +93,7 @@ internal sealed partial class Transcoder : IAsyncDisposable
                 Volatile.Write(ref _state, "failed");
                 Volatile.Write(ref _lastError, ex.Message);
                 Log.Failed(_logger, _output.Name, ex.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(2), _time, token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                if (!await WaitAsync(TimeSpan.FromSeconds(2), _time, token).ConfigureAwait(false))
                 {
                     return;
                 }

@@ -12,7 +12,7 @@ namespace EdgeBox.Protocols.Rtsp.Client;
 /// source. On failure it reconnects with the same backoff as pulled sources; when the path's codecs
 /// change it announces again. TCP only: a push crosses networks where UDP is often blocked.
 /// </summary>
-internal sealed partial class RtspForwarder : IPathForwarder
+internal sealed partial class RtspForwarder : Infrastructure.BackgroundWorker, IPathForwarder
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan WaitPoll = TimeSpan.FromMilliseconds(250);
@@ -24,9 +24,7 @@ internal sealed partial class RtspForwarder : IPathForwarder
     private readonly Events.EventBus _events;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly string _id = "forward-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
-    private Task? _run;
     private string _state = "waiting";
     private string? _lastError;
 
@@ -47,22 +45,8 @@ internal sealed partial class RtspForwarder : IPathForwarder
 
     public string? LastError => Volatile.Read(ref _lastError);
 
-    public void Start() => _run ??= Task.Run(RunAsync);
-
-    public async ValueTask DisposeAsync()
+    protected override async Task RunAsync(CancellationToken token)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_run is not null)
-        {
-            await _run.ConfigureAwait(false);
-        }
-
-        _stopping.Dispose();
-    }
-
-    private async Task RunAsync()
-    {
-        var token = _stopping.Token;
         int failures = 0;
         try
         {

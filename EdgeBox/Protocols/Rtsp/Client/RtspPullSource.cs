@@ -14,7 +14,7 @@ namespace EdgeBox.Protocols.Rtsp.Client;
 /// to TCP when the server refuses UDP or nothing arrives over it (like MediaMTX and ffmpeg), or one
 /// of them by configuration. Split: the connection attempt is <c>RtspPullSource.Session.cs</c>.
 /// </summary>
-internal sealed partial class RtspPullSource : IPulledSource
+internal sealed partial class RtspPullSource : Infrastructure.BackgroundWorker, IPulledSource
 {
     /// <summary>Nothing over UDP for this long after PLAY: the network drops it; use TCP (MediaMTX waits 3 s too).</summary>
     internal static readonly TimeSpan UdpSilenceTimeout = TimeSpan.FromSeconds(3);
@@ -31,9 +31,7 @@ internal sealed partial class RtspPullSource : IPulledSource
     private readonly Events.EventBus _events;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly string _id = "pull-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
-    private Task? _run;
     private bool _preferTcp;
     private string _state = "connecting";
     private string? _lastError;
@@ -74,22 +72,8 @@ internal sealed partial class RtspPullSource : IPulledSource
 
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Start() => _run ??= Task.Run(RunAsync);
-
-    public async ValueTask DisposeAsync()
+    protected override async Task RunAsync(CancellationToken token)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_run is not null)
-        {
-            await _run.ConfigureAwait(false);
-        }
-
-        _stopping.Dispose();
-    }
-
-    private async Task RunAsync()
-    {
-        var token = _stopping.Token;
         while (!token.IsCancellationRequested)
         {
             Volatile.Write(ref _state, "connecting");
@@ -133,11 +117,7 @@ internal sealed partial class RtspPullSource : IPulledSource
 
             _events.Publish(Events.EventTypes.SourceReconnecting, _path.Name, _id, $"RTSP source {_url.Redacted}: {reason}; attempt {failures} in {seconds} s");
             Volatile.Write(ref _state, "waiting");
-            try
-            {
-                await Task.Delay(delay, _time, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await WaitAsync(delay, _time, token).ConfigureAwait(false))
             {
                 return;
             }
