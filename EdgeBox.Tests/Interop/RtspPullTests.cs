@@ -148,7 +148,8 @@ public sealed class RtspPullTests
             await WaitPathStateAsync(box, "cam1", "ready", TimeSpan.FromSeconds(10));
             // Backoff bound 1 s (+ the camera's own start and the RTSP handshake).
             Assert.True(back.Elapsed < TimeSpan.FromSeconds(4), $"back after {back.Elapsed}");
-            Assert.True(await HasEventAsync(box, "source.ready", "cam1", before));
+            await WaitForAsync(() => HasEventAsync(box, "source.ready", "cam1", before), TimeSpan.FromSeconds(5),
+                () => "no source.ready event:\n" + box.Process.Output); // logged right after the path turns ready
 
             Assert.True(await reader.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the reader did not finish");
             Assert.True(reader.ExitCode == 0, reader.StandardError);
