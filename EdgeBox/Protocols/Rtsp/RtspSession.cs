@@ -231,6 +231,11 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
             _ => new RtspResponse(RtspStatusCodes.NotImplemented, request.CSeq),
         };
         await RespondAsync(response).ConfigureAwait(false);
+        if (request.Method == "TEARDOWN")
+        {
+            End("TEARDOWN"); // after the response: ending cancels the writes, and clients wait for the 200
+        }
+
         StartPlayingIfRequested();
     }
 
@@ -241,11 +246,7 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
         return response;
     }
 
-    private RtspResponse Teardown(RtspRequest request)
-    {
-        End("TEARDOWN");
-        return new RtspResponse(RtspStatusCodes.Ok, request.CSeq);
-    }
+    private static RtspResponse Teardown(RtspRequest request) => new(RtspStatusCodes.Ok, request.CSeq);
 
     private RtspResponse WithSession(RtspResponse response) =>
         _state == SessionState.Initial ? response : response.WithSession(_id, (int)_settings.SessionTimeout.TotalSeconds);
