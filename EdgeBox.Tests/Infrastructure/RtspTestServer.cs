@@ -49,6 +49,15 @@ internal sealed class RtspTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the server on a configuration file with <paramref name="yaml"/> in it.</summary>
+    public static Task<RtspTestServer> StartWithConfigAsync(string yaml, IDictionary<string, string?>? environment = null) =>
+        StartAsync(directory =>
+        {
+            string config = directory.File("edgebox.yml");
+            File.WriteAllText(config, yaml);
+            return ["--config", config];
+        }, environment);
+
     /// <summary>Stops <paramref name="process"/> with the server.</summary>
     public T Track<T>(T process)
         where T : IAsyncDisposable

@@ -43,12 +43,7 @@ public sealed class RtspPullTests
     }
 
     private static Task<RtspTestServer> StartBoxAsync(string paths) =>
-        RtspTestServer.StartAsync(directory =>
-        {
-            string config = directory.File("edgebox.yml");
-            File.WriteAllText(config, "paths:\n" + paths);
-            return ["--config", config];
-        });
+        RtspTestServer.StartWithConfigAsync("paths:\n" + paths);
 
     private static async Task<JsonElement> PathAsync(RtspTestServer box, string path)
     {

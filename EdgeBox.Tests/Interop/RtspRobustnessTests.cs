@@ -18,16 +18,11 @@ public sealed class RtspRobustnessTests : IAsyncLifetime
     private RtspTestServer _box = null!;
 
     public async Task InitializeAsync() =>
-        _box = await RtspTestServer.StartAsync(directory =>
-        {
-            string config = directory.File("edgebox.yml");
-            File.WriteAllText(config, """
+        _box = await RtspTestServer.StartWithConfigAsync("""
                 paths:
                   secure: { publishUser: pub, publishPass: "s3cret-pub", readUser: viewer, readPass: "s3cret-read" }
                   "~^live/.+$": {}
                 """);
-            return ["--config", config];
-        });
 
     public async Task DisposeAsync() => await _box.DisposeAsync();
 

@@ -12,18 +12,13 @@ public sealed class TranscodeTests : IAsyncLifetime
     private RtspTestServer _box = null!;
 
     public async Task InitializeAsync() =>
-        _box = await RtspTestServer.StartAsync(directory =>
-        {
-            string config = directory.File("edgebox.yml");
-            File.WriteAllText(config, """
+        _box = await RtspTestServer.StartWithConfigAsync("""
                 paths:
                   cam1:
                     transcode:
                       - { name: 720p, video: { codec: h264, height: 720, fps: 10, bitrate: 1M, gop: 1s, preset: ultrafast }, audio: { codec: opus, bitrate: 64k } }
                       - { name: small, video: { width: 320 }, audio: { codec: copy }, onDemand: true }
                 """);
-            return ["--config", config];
-        });
 
     public async Task DisposeAsync() => await _box.DisposeAsync();
 

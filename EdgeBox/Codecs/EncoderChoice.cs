@@ -16,6 +16,9 @@ internal sealed class EncoderChoice(IReadOnlyList<EncoderCandidate> candidates, 
 
     public void ReportFallback(string path, string encoder, string reason) => onFallback(path, encoder, reason);
 
+    /// <summary>Whether <paramref name="implementation"/> (an opened encoder's name) is one of the hardware candidates.</summary>
+    public bool IsHardware(string implementation) => Candidates.Any(c => c.Hardware && c.Name == implementation);
+
     /// <summary>The encoders for <paramref name="codec"/> with hardware <paramref name="hardware"/> (None: software only).</summary>
     public static IReadOnlyList<EncoderCandidate> For(VideoCodecSetting codec, HwAccelSetting hardware)
     {

@@ -19,6 +19,7 @@ internal sealed partial class TestPatternSource : Infrastructure.BackgroundWorke
     private readonly Events.EventBus _events;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private int _forceKeyframe;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _state = "connecting";
     private string? _lastError;
@@ -96,7 +97,7 @@ internal sealed partial class TestPatternSource : Infrastructure.BackgroundWorke
                 picture.AllocateVideo(width, height, PixelFormat.Yuv420P);
                 pattern.Draw(picture, n, _time.GetUtcNow());
                 picture.Pts = n * 90000 / fps;
-                encoder.Send(picture);
+                encoder.Send(picture, Interlocked.Exchange(ref _forceKeyframe, 0) == 1);
                 while (encoder.TryReceive(out var packet))
                 {
                     canonical.ResetWrittenCount();
@@ -153,6 +154,8 @@ internal sealed partial class TestPatternSource : Infrastructure.BackgroundWorke
         {
             return null;
         }
+
+        source!.KeyframeRequested = () => Volatile.Write(ref _forceKeyframe, 1);
 
         Volatile.Write(ref _state, "ready");
         Log.Started(_logger, _path.Name, DisplayUrl);

@@ -8,14 +8,21 @@ namespace EdgeBox.Codecs;
 /// Runs the transcode profiles the configuration lists: one <see cref="Transcoder"/> per profile,
 /// each publishing its derived path <c>&lt;path&gt;/&lt;name&gt;</c>. An always-on profile runs from
 /// start-up; an on-demand one starts when a reader asks for its derived path and stops 10 s after the
-/// last reader left. A config change restarts only the profiles that changed.
+/// last reader left (<see cref="TranscodeProfile.OnDemandCloseAfter"/>). A config change restarts only the
+/// profiles that changed.
 /// </summary>
 internal sealed partial class TranscodeManager : IConfigApplier, IHostedService, IAsyncDisposable
 {
-    /// <summary>How long an on-demand profile keeps running without readers.</summary>
-    public static readonly TimeSpan OnDemandCloseAfter = TimeSpan.FromSeconds(10);
+    /// <summary>How often idle on-demand profiles are looked for (the granularity of their close-after).</summary>
+    private static readonly TimeSpan IdleCheckPeriod = TimeSpan.FromMilliseconds(250);
 
     private static readonly TimeSpan OnDemandStartTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a profile started by a client's request waits for that client to start reading.</summary>
+    private static readonly TimeSpan DemandHold = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a transcoder waits for the hardware probe before it settles for what is known.</summary>
+    private static readonly TimeSpan ProbeWait = TimeSpan.FromSeconds(35);
 
     private readonly PathManager _paths;
     private readonly DecoderHub _decoders;
@@ -68,7 +75,7 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await ReconcileAsync(Volatile.Read(ref _latest)).ConfigureAwait(false);
-        _timer = _time.CreateTimer(_ => _ = StopIdleAsync(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _timer = _time.CreateTimer(_ => _ = StopIdleAsync(), null, IdleCheckPeriod, IdleCheckPeriod);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -206,16 +213,19 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
 
         try
         {
-            List<Entry> idle;
+            List<Entry> entries;
             lock (_entries)
             {
-                idle = _entries.Values.Where(e => e.IdleOnDemand()).ToList();
+                entries = [.. _entries.Values];
             }
 
-            foreach (var entry in idle)
+            foreach (var entry in entries)
             {
-                Log.OnDemandStopping(_logger, entry.Output.Name);
-                await entry.StopAsync().ConfigureAwait(false);
+                if (entry.TakeIfIdle() is { } idle)
+                {
+                    Log.OnDemandStopping(_logger, entry.Output.Name);
+                    await idle.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -224,16 +234,30 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
         }
     }
 
-    private Transcoder CreateTranscoder(MediaPath source, MediaPath output, PathConfig settings, TranscodeProfile profile)
+    private Transcoder CreateTranscoder(MediaPath source, MediaPath output, PathConfig settings, TranscodeProfile profile) =>
+        new(source, output, profile, token => ChooseEncodersAsync(output.Name, settings.Hwaccel, profile.Video.Codec, token), _decoders, _pool, _time,
+            _loggers.CreateLogger<Transcoder>());
+
+    /// <summary>
+    /// The encoders a stream tries, once the hardware probe has answered (it runs just after start-up).
+    /// A hardware API that was asked for by name but does not work here is this stream's fallback to
+    /// software: one warning and a <c>hardware.fallback</c> event, and the stream runs.
+    /// </summary>
+    private async Task<EncoderChoice> ChooseEncodersAsync(string path, HwAccelSetting? setting, VideoCodecSetting codec, CancellationToken token)
     {
-        var hardware = _native.Resolve(settings.Hwaccel);
-        var candidates = EncoderChoice.For(profile.Video.Codec, hardware.Selected);
-        var choice = new EncoderChoice(candidates, (path, encoder, reason) =>
+        await _native.WaitAsync(ProbeWait, token).ConfigureAwait(false);
+        var hardware = _native.Resolve(setting);
+        if (hardware.Warning)
         {
-            Log.HardwareFallback(_logger, path, encoder, reason);
-            _events.Publish(Events.EventTypes.HardwareFallback, path, null, $"{encoder} could not be used ({reason}); encoding in software");
+            Log.HardwareUnavailable(_logger, path, hardware.Reason);
+            _events.Publish(Events.EventTypes.HardwareFallback, path, null, hardware.Reason);
+        }
+
+        return new EncoderChoice(EncoderChoice.For(codec, hardware.Selected), (stream, encoder, reason) =>
+        {
+            Log.HardwareFallback(_logger, stream, encoder, reason);
+            _events.Publish(Events.EventTypes.HardwareFallback, stream, null, $"{encoder} could not be used ({reason}); encoding in software");
         });
-        return new Transcoder(source, output, profile, choice, _decoders, _pool, _time, _loggers.CreateLogger<Transcoder>());
     }
 
     /// <summary>A profile's transcoder slot: the transcoder exists while it runs.</summary>
@@ -241,6 +265,8 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
     {
         private readonly Lock _gate = new();
         private long _lastReader;
+        private long _demanded;
+        private int _joinedAtDemand = -1;
 
         public MediaPath Output { get; } = output;
 
@@ -266,32 +292,60 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
         /// <summary>For a reader of the derived path: start the profile and wait until its first picture is out.</summary>
         public async Task<bool> DemandAsync(CancellationToken cancellationToken)
         {
+            lock (_gate)
+            {
+                // The asking client is not a reader yet (RTSP: DESCRIBE comes before PLAY): hold the profile for it.
+                _demanded = owner._time.GetTimestamp();
+                _joinedAtDemand = Output.ReadersJoined;
+            }
+
             Start();
+            // Wait for this run's own output: a run that is still stopping may hold the path for a moment.
             var clock = owner._time.GetTimestamp();
-            while (Output.State != PathState.Ready && owner._time.GetElapsedTime(clock) < OnDemandStartTimeout)
+            while (!Ready() && owner._time.GetElapsedTime(clock) < OnDemandStartTimeout)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(50), owner._time, cancellationToken).ConfigureAwait(false);
             }
 
-            return Output.State == PathState.Ready;
+            return Ready();
+
+            bool Ready() => Transcoder is { Publishing: true } && Output.State == PathState.Ready;
         }
 
-        public bool IdleOnDemand()
+        /// <summary>
+        /// The running transcoder when it has had no reader for its close-after time, detached in the same
+        /// step, so a reader arriving meanwhile starts a new one instead of joining one about to stop.
+        /// </summary>
+        public Transcoder? TakeIfIdle()
         {
             lock (_gate)
             {
                 if (!Profile.OnDemand || Transcoder is null)
                 {
-                    return false;
+                    return null;
                 }
 
                 if (Output.Readers.Count > 0)
                 {
                     _lastReader = owner._time.GetTimestamp();
-                    return false;
+                    return null;
                 }
 
-                return owner._time.GetElapsedTime(_lastReader) >= OnDemandCloseAfter;
+                if (owner._time.GetElapsedTime(_lastReader) < Profile.OnDemandCloseAfter)
+                {
+                    return null;
+                }
+
+                if (_joinedAtDemand >= 0 && Output.ReadersJoined == _joinedAtDemand && owner._time.GetElapsedTime(_demanded) < DemandHold)
+                {
+                    return null; // a client asked and has not become a reader yet
+                }
+
+                _joinedAtDemand = -1;
+
+                var idle = Transcoder;
+                Transcoder = null;
+                return idle;
             }
         }
 
@@ -316,6 +370,10 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
         [LoggerMessage(EventId = Infrastructure.EventIds.HardwareFallback, EventName = "HardwareEncoderFallback", Level = LogLevel.Warning,
             Message = "Transcode {Path}: {Encoder} cannot be used ({Reason}); encoding in software")]
         public static partial void HardwareFallback(ILogger logger, string path, string encoder, string reason);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.HardwareUnavailableForStream, EventName = "HardwareUnavailableForStream", Level = LogLevel.Warning,
+            Message = "Transcode {Path}: {Reason}")]
+        public static partial void HardwareUnavailable(ILogger logger, string path, string reason);
 
         [LoggerMessage(EventId = Infrastructure.EventIds.TranscodeStopping, EventName = "TranscodeOnDemandStopping", Level = LogLevel.Information,
             Message = "Transcode {Path}: no readers left; stopping")]

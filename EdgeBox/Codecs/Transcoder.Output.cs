@@ -93,6 +93,7 @@ internal sealed partial class Transcoder
             {
                 _published?.Dispose();
                 _published = null;
+                Volatile.Write(ref _owner._publishing, false);
             }
         }
 
@@ -105,7 +106,9 @@ internal sealed partial class Transcoder
                     if (_owner._output.TryPublish("transcode-" + _owner._profile.Name, "transcode", _tracks, allowOverride: true, out var source)
                         == PublishRefusal.None)
                     {
+                        source!.KeyframeRequested = _owner.RequestKeyframe;
                         Volatile.Write(ref _published, source);
+                        Volatile.Write(ref _owner._publishing, true);
                     }
                 }
 

@@ -22,7 +22,9 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
     private readonly MediaPath _source;
     private readonly MediaPath _output;
     private readonly TranscodeProfile _profile;
-    private readonly EncoderChoice _encoder;
+    private readonly Func<CancellationToken, Task<EncoderChoice>> _chooseEncoders;
+    private EncoderChoice? _encoders;
+    private bool _softwareOnly;
     private readonly DecoderHub _decoders;
     private readonly MediaBufferPool _pool;
     private readonly TimeProvider _time;
@@ -33,14 +35,19 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
     private long _framesOut;
     private long _framesDropped;
     private int _forceKeyframe;
+    private bool _publishing;
 
-    public Transcoder(MediaPath source, MediaPath output, TranscodeProfile profile, EncoderChoice encoder, DecoderHub decoders, MediaBufferPool pool,
-        TimeProvider time, ILogger logger)
+    /// <param name="chooseEncoders">
+    /// The encoders to try, asked for once when the transcoder first runs: the hardware probe finishes
+    /// after start-up, and an always-on profile must not settle for software before it is known.
+    /// </param>
+    public Transcoder(MediaPath source, MediaPath output, TranscodeProfile profile, Func<CancellationToken, Task<EncoderChoice>> chooseEncoders,
+        DecoderHub decoders, MediaBufferPool pool, TimeProvider time, ILogger logger)
     {
         _source = source;
         _output = output;
         _profile = profile;
-        _encoder = encoder;
+        _chooseEncoders = chooseEncoders;
         _decoders = decoders;
         _pool = pool;
         _time = time;
@@ -58,6 +65,9 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
 
     /// <summary>The encoder actually in use (<c>libx264</c>, <c>h264_nvenc</c>...).</summary>
     public string? EncoderName { get; private set; }
+
+    /// <summary>Whether this transcoder is the derived path's source now (its first keyframe is out).</summary>
+    public bool Publishing => Volatile.Read(ref _publishing);
 
     public long FramesIn => Interlocked.Read(ref _framesIn);
 
@@ -82,7 +92,8 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
                     await Task.Delay(TimeSpan.FromMilliseconds(200), _time, token).ConfigureAwait(false);
                 }
 
-                await TranscodeAsync(token).ConfigureAwait(false);
+                _encoders ??= await _chooseEncoders(token).ConfigureAwait(false);
+                await TranscodeAsync(_encoders, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -102,7 +113,7 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
     }
 
     /// <summary>One run while the source is up: ends when the source goes away (or its tracks change).</summary>
-    private async Task TranscodeAsync(CancellationToken token)
+    private async Task TranscodeAsync(EncoderChoice encoders, CancellationToken token)
     {
         var pictures = Channel.CreateBounded<MediaFrame>(new BoundedChannelOptions(QueueLength)
         {
@@ -130,7 +141,7 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
         try
         {
             audioCopy = AudioAsync(output, sourceTracks, audioEncoder, stop.Token);
-            await EncodeAsync(pictures.Reader, output, sourceTracks, stop.Token).ConfigureAwait(false);
+            await EncodeAsync(pictures.Reader, output, encoders, stop.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -146,7 +157,7 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
         }
     }
 
-    private async Task EncodeAsync(ChannelReader<MediaFrame> pictures, OutputState output, IReadOnlyList<MediaTrack> sourceTracks, CancellationToken token)
+    private async Task EncodeAsync(ChannelReader<MediaFrame> pictures, OutputState output, EncoderChoice encoders, CancellationToken token)
     {
         VideoEncoder? encoder = null;
         Scaler? scaler = null;
@@ -200,7 +211,7 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
                 if (encoder is null)
                 {
                     var (width, height) = OutputSize(info.Width, info.Height);
-                    encoder = OpenEncoder(width, height, fps);
+                    encoder = OpenEncoder(encoders, width, height, fps);
                     scaler = width != info.Width || height != info.Height || info.Format != PixelFormat.Yuv420P || info.Hardware
                         ? new Scaler(width, height, PixelFormat.Yuv420P)
                         : null;
@@ -218,16 +229,33 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
                 }
 
                 lastEncodedPts = info.Pts;
-                encoder.Send(input, Interlocked.Exchange(ref _forceKeyframe, 0) == 1);
-                downloaded?.Dispose();
-                while (encoder.TryReceive(out var packet))
+                try
                 {
-                    canonical.ResetWrittenCount();
-                    if (AnnexB.ToLengthPrefixed(packet.Data, canonical) > 0)
+                    encoder.Send(input, Interlocked.Exchange(ref _forceKeyframe, 0) == 1);
+                    while (encoder.TryReceive(out var packet))
                     {
-                        output.WriteVideo(canonical.WrittenSpan, packet.Pts, packet.Keyframe);
-                        Interlocked.Increment(ref _framesOut);
+                        canonical.ResetWrittenCount();
+                        if (AnnexB.ToLengthPrefixed(packet.Data, canonical) > 0)
+                        {
+                            output.WriteVideo(canonical.WrittenSpan, packet.Pts, packet.Keyframe);
+                            Interlocked.Increment(ref _framesOut);
+                        }
                     }
+                }
+                catch (FfmpegException ex) when (!_softwareOnly && encoders.IsHardware(encoder.Implementation))
+                {
+                    // The GPU failed mid-stream: this stream goes on in software from the next picture, a keyframe.
+                    encoders.ReportFallback(_output.Name, encoder.Implementation, ex.Message);
+                    _softwareOnly = true;
+                    encoder.Dispose();
+                    encoder = null;
+                    scaler?.Dispose();
+                    scaler = null;
+                    RequestKeyframe();
+                }
+                finally
+                {
+                    downloaded?.Dispose();
                 }
             }
         }
@@ -271,12 +299,17 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
         };
     }
 
-    private VideoEncoder OpenEncoder(int width, int height, int fps)
+    private VideoEncoder OpenEncoder(EncoderChoice encoders, int width, int height, int fps)
     {
         var video = _profile.Video;
         int gop = Math.Max(1, (int)Math.Round(video.Gop.TotalSeconds * fps));
-        foreach (var candidate in _encoder.Candidates)
+        foreach (var candidate in encoders.Candidates)
         {
+            if (candidate.Hardware && _softwareOnly)
+            {
+                continue;
+            }
+
             try
             {
                 var encoder = VideoEncoder.Open(new VideoEncoderSettings(candidate.Name, width, height, PixelFormat.Yuv420P, 90000, fps)
@@ -291,7 +324,8 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
             catch (FfmpegException ex) when (candidate.Hardware)
             {
                 // The hardware encoder cannot open here: fall back to software for this stream.
-                _encoder.ReportFallback(_output.Name, candidate.Name, ex.Message);
+                encoders.ReportFallback(_output.Name, candidate.Name, ex.Message);
+                _softwareOnly = true;
             }
         }
 

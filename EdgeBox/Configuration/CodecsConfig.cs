@@ -80,13 +80,19 @@ internal sealed record TranscodeProfile(string Name)
     /// <summary>Run only while the derived path has readers.</summary>
     public bool OnDemand { get; init; }
 
+    /// <summary>How long an on-demand profile keeps running after its last reader left.</summary>
+    public TimeSpan OnDemandCloseAfter { get; init; } = DefaultOnDemandCloseAfter;
+
+    public static readonly TimeSpan DefaultOnDemandCloseAfter = TimeSpan.FromSeconds(10);
+
     /// <summary>The YAML line of the profile, for error messages; not part of equality.</summary>
     public int Line { get; init; }
 
     public bool Equals(TranscodeProfile? other) =>
-        other is not null && Name == other.Name && Video == other.Video && Audio == other.Audio && OnDemand == other.OnDemand;
+        other is not null && Name == other.Name && Video == other.Video && Audio == other.Audio && OnDemand == other.OnDemand
+        && OnDemandCloseAfter == other.OnDemandCloseAfter;
 
-    public override int GetHashCode() => HashCode.Combine(Name, Video, Audio, OnDemand);
+    public override int GetHashCode() => HashCode.Combine(Name, Video, Audio, OnDemand, OnDemandCloseAfter);
 }
 
 /// <summary>A path's transcode profiles, compared by value.</summary>

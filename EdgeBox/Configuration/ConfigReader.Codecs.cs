@@ -5,7 +5,7 @@ internal sealed partial class ConfigReader
 {
     internal static readonly string[] CodecsKeys = ["hwaccel", "hwaccelDevice"];
 
-    private static readonly string[] ProfileKeys = ["name", "video", "audio", "onDemand"];
+    private static readonly string[] ProfileKeys = ["name", "video", "audio", "onDemand", "onDemandCloseAfter"];
     private static readonly string[] VideoKeys = ["codec", "width", "height", "bitrate", "gop", "preset", "fps"];
     private static readonly string[] AudioKeys = ["codec", "bitrate"];
     private static readonly string[] TestSourceKeys = ["size", "fps", "bitrate", "audio"];
@@ -102,6 +102,7 @@ internal sealed partial class ConfigReader
                     "video" => profile with { Video = ReadVideo(child, at + ".video") },
                     "audio" => profile with { Audio = ReadAudio(child, at + ".audio") },
                     "onDemand" => profile with { OnDemand = Bool(child, at + ".onDemand", false) },
+                    "onDemandCloseAfter" => profile with { OnDemandCloseAfter = Duration(child, at + ".onDemandCloseAfter", TranscodeProfile.DefaultOnDemandCloseAfter) },
                     _ => profile,
                 };
             }

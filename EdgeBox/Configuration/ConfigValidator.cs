@@ -231,6 +231,11 @@ internal static class ConfigValidator
             {
                 errors.Add(at.Error(profileKey + ".video.gop", "must be from 100ms to 1m"));
             }
+
+            if (profile.OnDemandCloseAfter < TimeSpan.Zero || profile.OnDemandCloseAfter > TimeSpan.FromHours(1))
+            {
+                errors.Add(at.Error(profileKey + ".onDemandCloseAfter", "must be from 0s to 1h"));
+            }
         }
     }
 

@@ -202,6 +202,7 @@ internal static class ConfigWriter
         Pair(e, "bitrate", BitrateText.Format(profile.Audio.Bitrate));
         e.Emit(new MappingEnd());
         Pair(e, "onDemand", profile.OnDemand);
+        Duration(e, "onDemandCloseAfter", profile.OnDemandCloseAfter);
         e.Emit(new MappingEnd());
     }
 

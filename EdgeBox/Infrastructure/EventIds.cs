@@ -74,6 +74,7 @@ internal static class EventIds
     public const int TranscodeStopping = 417;
     public const int TestSourceStarted = 418;
     public const int TestSourceFailed = 419;
+    public const int HardwareUnavailableForStream = 420;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

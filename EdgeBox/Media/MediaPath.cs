@@ -252,8 +252,12 @@ internal sealed class MediaPath
     }
 
     /// <summary>Adds a reader; it first receives the cached GOP, then live units. Null when <c>maxReaders</c> is reached.</summary>
+    /// <summary>How many readers have joined since the path was made (those that left included).</summary>
+    public int ReadersJoined => Volatile.Read(ref _nextReader);
+
     public PathReader? TryAddReader(string kind, int maxReaders)
     {
+        PathReader reader;
         lock (_gate)
         {
             if (maxReaders > 0 && _readers.Count >= maxReaders)
@@ -261,7 +265,7 @@ internal sealed class MediaPath
                 return null;
             }
 
-            var reader = new PathReader(this, $"{Name}#{++_nextReader}", kind, _options, startSkipping: _hasVideo);
+            reader = new PathReader(this, $"{Name}#{++_nextReader}", kind, _options, startSkipping: _hasVideo);
             long now = Time.GetTimestamp();
             foreach (var unit in _gop)
             {
@@ -269,8 +273,15 @@ internal sealed class MediaPath
             }
 
             _readers.Add(reader);
-            return reader;
+            if (!_hasVideo || _gop.Count > 0)
+            {
+                return reader;
+            }
         }
+
+        // A video path with nothing cached yet: this reader would wait a whole GOP for its first picture.
+        RequestKeyframe();
+        return reader;
     }
 
     /// <summary>
@@ -390,6 +401,31 @@ internal sealed class MediaPath
             }
         }
     }
+
+    /// <summary>
+    /// Asks the source for a keyframe now (a reader that lost its queue waits for one; a WebRTC player
+    /// sends PLI). Sources that cannot make one (cameras, publishers) ignore it. At most one request per
+    /// <see cref="KeyframeRequestInterval"/>, so many readers falling behind at once cost one keyframe.
+    /// </summary>
+    public void RequestKeyframe()
+    {
+        long now = Time.GetTimestamp();
+        long last = Interlocked.Read(ref _lastKeyframeRequest);
+        if (last != 0 && Time.GetElapsedTime(last, now) < KeyframeRequestInterval)
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _lastKeyframeRequest, now, last) == last)
+        {
+            Volatile.Read(ref _source)?.KeyframeRequested?.Invoke();
+        }
+    }
+
+    /// <summary>The shortest time between two keyframe requests reaching the source.</summary>
+    public static readonly TimeSpan KeyframeRequestInterval = TimeSpan.FromMilliseconds(500);
+
+    private long _lastKeyframeRequest;
 
     internal void EndSource(PathSource source)
     {
@@ -513,6 +549,13 @@ internal sealed class PathSource : IDisposable
 
     /// <summary>Maps one of this source's timestamps on a track to wall-clock time (from an RTCP sender report).</summary>
     public void SetSenderClock(int trackIndex, long pts, DateTimeOffset utc) => _path.SetSenderClock(this, trackIndex, pts, utc);
+
+    /// <summary>
+    /// Set by a source that can make a keyframe when asked (an encoder: a transcode profile, the test
+    /// pattern; later WebRTC publishers through PLI). Called on a reader's or the fan-out's thread: it
+    /// must only note the request.
+    /// </summary>
+    public Action? KeyframeRequested { get; set; }
 
     public void Dispose()
     {

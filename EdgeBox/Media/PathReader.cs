@@ -97,6 +97,7 @@ internal sealed class PathReader : IDisposable
             Interlocked.Add(ref _framesDropped, Drain() + 1);
             _queuedSinceDrain = 0;
             _skipping = true;
+            _path.RequestKeyframe(); // an encoding source makes one now instead of at the end of its GOP
             if (_behindSince < 0)
             {
                 _behindSince = now;

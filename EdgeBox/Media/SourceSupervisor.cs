@@ -98,11 +98,8 @@ internal sealed partial class SourceSupervisor : IConfigApplier, IHostedService,
     /// </summary>
     public async Task<bool> EnsureSourceAsync(MediaPath path, CancellationToken cancellationToken)
     {
-        if (path.State == PathState.Ready)
-        {
-            return true;
-        }
-
+        // An on-demand source is asked even when it runs: the request keeps it from closing before the
+        // client becomes a reader (RTSP's DESCRIBE comes before PLAY), also when its last reader just left.
         if (path.OnDemand is { } demand)
         {
             return await demand(cancellationToken).ConfigureAwait(false);
@@ -111,7 +108,7 @@ internal sealed partial class SourceSupervisor : IConfigApplier, IHostedService,
         var config = path.Config;
         if (config.SourceOnDemand != true || !PathSources.IsPulled(config.Source))
         {
-            return false;
+            return path.State == PathState.Ready;
         }
 
         IPulledSource source;

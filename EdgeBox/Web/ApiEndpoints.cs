@@ -19,6 +19,7 @@ internal static class ApiEndpoints
         api.MapGet("/info", Info);
         api.MapGet("/paths", Paths);
         api.MapGet("/paths/{**name}", PathByName);
+        api.MapPost("/paths/{**name}", PathAction);
         api.MapGet("/sessions", Sessions);
         api.MapGet("/events", EventsSince);
         api.MapDelete("/sessions/{id}", KickSession);
@@ -174,6 +175,38 @@ internal static class ApiEndpoints
             Codecs.SnapshotFailure.Unavailable => TypedResults.Json(new ErrorResponse("FFmpeg is not available: " + probe?.Ffmpeg.Error), ApiJsonContext.Default.ErrorResponse, statusCode: 503),
             _ => TypedResults.Json(new ErrorResponse("no picture could be decoded in time"), ApiJsonContext.Default.ErrorResponse, statusCode: 504),
         };
+    }
+
+    private const string KeyframeSuffix = "/keyframe";
+
+    /// <summary>
+    /// <c>POST /api/v1/paths/{name}/keyframe</c>: asks the path's source for a keyframe now. 202 when the
+    /// source encodes (transcode profiles, the test pattern), 409 when it cannot (a camera or publisher
+    /// sends keyframes on its own schedule), 404/503 as for snapshots.
+    /// </summary>
+    private static IResult PathAction(string name, PathManager paths)
+    {
+        if (!name.EndsWith(KeyframeSuffix, StringComparison.Ordinal))
+        {
+            return TypedResults.Json(new ErrorResponse("unknown path action (POST .../keyframe)"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
+        }
+
+        name = name[..^KeyframeSuffix.Length];
+        if (paths.Find(name) is not { Source: { } source } path)
+        {
+            return paths.Resolve(name) is null
+                ? TypedResults.Json(new ErrorResponse($"no path '{name}'"), ApiJsonContext.Default.ErrorResponse, statusCode: 404)
+                : TypedResults.Json(new ErrorResponse($"path '{name}' has no source"), ApiJsonContext.Default.ErrorResponse, statusCode: 503);
+        }
+
+        if (source.KeyframeRequested is null)
+        {
+            return TypedResults.Json(new ErrorResponse($"the source of '{name}' ({source.Kind}) cannot make a keyframe on request; it sends them on its own schedule"),
+                ApiJsonContext.Default.ErrorResponse, statusCode: 409);
+        }
+
+        path.RequestKeyframe();
+        return TypedResults.Accepted((string?)null);
     }
 
     private static PathDto ToDto(MediaPath path, SourceSupervisor sources)

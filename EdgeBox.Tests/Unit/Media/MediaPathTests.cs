@@ -157,6 +157,51 @@ public sealed class MediaPathTests
     }
 
     [Fact]
+    public void A_reader_that_falls_behind_asks_the_source_for_a_keyframe_at_most_twice_a_second()
+    {
+        var path = NewPath(new MediaOptions { ReaderQueueSize = 2 });
+        path.TryPublish("pub", "test", VideoAndAudio(), false, out var source);
+        int requests = 0;
+        source!.KeyframeRequested = () => requests++;
+        source.Write(Unit(0, 0, true, 1));
+        var slow = path.TryAddReader("slow", 0)!; // joins with a cached GOP: no request
+        Assert.Equal(0, requests);
+
+        for (byte i = 2; i < 12; i++)
+        {
+            source.Write(Unit(0, i * 3000, false, i)); // slow never reads: behind over and over
+        }
+
+        Assert.Equal(1, requests);
+        _time.Advance(MediaPath.KeyframeRequestInterval);
+        source.Write(Unit(0, 40000, true, 12));
+        for (byte i = 13; i < 16; i++)
+        {
+            source.Write(Unit(0, i * 3000, false, i));
+        }
+
+        Assert.Equal(2, requests);
+        Drain(slow).ForEach(u => u.Release());
+        slow.Dispose();
+        source.Dispose();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public void A_reader_joining_a_video_path_with_nothing_cached_asks_for_a_keyframe()
+    {
+        var path = NewPath();
+        path.TryPublish("pub", "test", VideoAndAudio(), false, out var source);
+        int requests = 0;
+        source!.KeyframeRequested = () => requests++;
+        using var reader = path.TryAddReader("test", 0)!;
+        Assert.Equal(1, requests);
+        path.RequestKeyframe(); // within the interval: coalesced
+        Assert.Equal(1, requests);
+        source.Dispose();
+    }
+
+    [Fact]
     public void Second_publisher_is_refused_unless_override_is_allowed()
     {
         var path = NewPath();
