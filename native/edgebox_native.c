@@ -13,6 +13,9 @@
 #include <libavutil/avutil.h>
 #include <libavutil/error.h>
 #include <libavutil/hwcontext.h>
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
 #include <libswscale/swscale.h>
 #include <libswresample/swresample.h>
 #include <libavutil/audio_fifo.h>
@@ -23,7 +26,7 @@
 #define EB_EXPORT __attribute__((visibility("default")))
 
 /* Bumped whenever a function below changes signature or meaning. The C# side checks it. */
-#define EB_ABI_VERSION 2
+#define EB_ABI_VERSION 3
 
 EB_EXPORT int eb_abi_version(void) { return EB_ABI_VERSION; }
 
@@ -239,8 +242,11 @@ EB_EXPORT int eb_decoder_open(const char *name, const uint8_t *extradata, int ex
         av_channel_layout_default(&codec->context->ch_layout, channels);
     codec->context->thread_count = threads;
     if (hw_device) {
+        /* libavcodec picks the GPU format when the device suits the stream, else decodes in software. */
         codec->hw_device = av_buffer_ref(hw_device);
         codec->context->hw_device_ctx = av_buffer_ref(hw_device);
+        /* Consumers hold pictures a while (the transcoder's queue): room beyond the decoder's own references. */
+        codec->context->extra_hw_frames = 16;
     }
     int result = avcodec_open2(codec->context, decoder, NULL);
     if (result < 0) {
@@ -285,17 +291,19 @@ EB_EXPORT void eb_codec_flush(eb_codec *codec) { avcodec_flush_buffers(codec->co
  * (pts of the frames sent), frame rate fps_num/fps_den, bitrate in bit/s (0 = encoder default),
  * gop in frames (0 = default), options as "key=value:key=value" (private options such as
  * preset=veryfast:tune=zerolatency; unknown keys are an error). global_header puts parameter sets
- * in extradata (for containers and SDP) instead of before each keyframe only.
+ * in extradata (for containers and SDP) instead of before each keyframe only. With hw_frame (a frame
+ * in GPU memory, e.g. from eb_filter_receive), the encoder takes GPU frames of that frames context
+ * (pix_fmt is then ignored): pictures go from the GPU scaler to a hardware encoder without a copy.
  */
 EB_EXPORT int eb_video_encoder_open(const char *name, int width, int height, int pix_fmt, int time_base_den, int fps_num, int fps_den,
                                     int64_t bitrate, int gop, int max_b_frames, int global_header, const char *options,
-                                    AVBufferRef *hw_device, int threads, eb_codec **out)
+                                    const AVFrame *hw_frame, int threads, eb_codec **out)
 {
     *out = NULL;
     const AVCodec *encoder = avcodec_find_encoder_by_name(name);
     if (!encoder)
         return AVERROR_ENCODER_NOT_FOUND;
-    enum AVPixelFormat format = to_av_pix(pix_fmt);
+    enum AVPixelFormat format = hw_frame && hw_frame->hw_frames_ctx ? (enum AVPixelFormat)hw_frame->format : to_av_pix(pix_fmt);
     if (format == AV_PIX_FMT_NONE)
         return AVERROR(EINVAL);
     eb_codec *codec = av_mallocz(sizeof(*codec));
@@ -325,8 +333,13 @@ EB_EXPORT int eb_video_encoder_open(const char *name, int width, int height, int
     c->thread_count = threads;
     if (global_header)
         c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    if (hw_device)
-        codec->hw_device = av_buffer_ref(hw_device);
+    if (hw_frame && hw_frame->hw_frames_ctx) {
+        c->hw_frames_ctx = av_buffer_ref(hw_frame->hw_frames_ctx);
+        if (!c->hw_frames_ctx) {
+            codec_free(codec);
+            return AVERROR(ENOMEM);
+        }
+    }
     AVDictionary *dict = NULL;
     int result = 0;
     if (options && options[0])
@@ -454,6 +467,140 @@ EB_EXPORT int eb_frame_download(const AVFrame *source, AVFrame *destination)
     if (result >= 0)
         result = av_frame_copy_props(destination, source);
     return result;
+}
+
+/* ---- Filter graphs (libavfilter): scaling on the GPU, uploads ---------------------------------
+ * One chain of filters, e.g. "scale_cuda=w=1280:h=720", "format=nv12,hwupload,scale_vaapi=w=1280:h=720"
+ * or, in software, "scale=1280:720". The graph is built at the first frame (its size, format and,
+ * for GPU frames, frames context are the input's) and rebuilt when those change. Every filter gets
+ * the hardware device, which hwupload and the GPU scalers need.
+ */
+
+typedef struct eb_filter {
+    AVFilterGraph *graph;
+    AVFilterContext *source, *sink;
+    AVBufferRef *hw_device;
+    char *description;
+    int width, height, format;
+    AVBufferRef *input_frames; /* the input's frames context the graph was built for, or NULL */
+} eb_filter;
+
+static void filter_reset(eb_filter *filter)
+{
+    avfilter_graph_free(&filter->graph);
+    av_buffer_unref(&filter->input_frames);
+    filter->source = filter->sink = NULL;
+}
+
+EB_EXPORT void eb_filter_close(eb_filter *filter)
+{
+    if (!filter)
+        return;
+    filter_reset(filter);
+    av_buffer_unref(&filter->hw_device);
+    av_free(filter->description);
+    av_free(filter);
+}
+
+EB_EXPORT int eb_filter_open(const char *description, AVBufferRef *hw_device, eb_filter **out)
+{
+    *out = NULL;
+    if (!description || !description[0])
+        return AVERROR(EINVAL);
+    eb_filter *filter = av_mallocz(sizeof(*filter));
+    if (!filter)
+        return AVERROR(ENOMEM);
+    filter->description = av_strdup(description);
+    if (hw_device)
+        filter->hw_device = av_buffer_ref(hw_device);
+    if (!filter->description || (hw_device && !filter->hw_device)) {
+        eb_filter_close(filter);
+        return AVERROR(ENOMEM);
+    }
+    *out = filter;
+    return 0;
+}
+
+static int filter_configure(eb_filter *filter, const AVFrame *frame)
+{
+    filter_reset(filter);
+    filter->graph = avfilter_graph_alloc();
+    if (!filter->graph)
+        return AVERROR(ENOMEM);
+    char args[256];
+    snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%d:time_base=1/90000:pixel_aspect=1/1", frame->width, frame->height, frame->format);
+    int result = avfilter_graph_create_filter(&filter->source, avfilter_get_by_name("buffer"), "in", args, NULL, filter->graph);
+    if (result >= 0 && frame->hw_frames_ctx) {
+        AVBufferSrcParameters *parameters = av_buffersrc_parameters_alloc();
+        if (!parameters)
+            return AVERROR(ENOMEM);
+        parameters->hw_frames_ctx = frame->hw_frames_ctx; /* referenced by the call below */
+        result = av_buffersrc_parameters_set(filter->source, parameters);
+        av_free(parameters);
+    }
+    if (result >= 0)
+        result = avfilter_graph_create_filter(&filter->sink, avfilter_get_by_name("buffersink"), "out", NULL, NULL, filter->graph);
+    if (result < 0)
+        return result;
+
+    AVFilterInOut *outputs = avfilter_inout_alloc(), *inputs = avfilter_inout_alloc();
+    if (!outputs || !inputs) {
+        avfilter_inout_free(&outputs);
+        avfilter_inout_free(&inputs);
+        return AVERROR(ENOMEM);
+    }
+    outputs->name = av_strdup("in");
+    outputs->filter_ctx = filter->source;
+    inputs->name = av_strdup("out");
+    inputs->filter_ctx = filter->sink;
+    result = avfilter_graph_parse_ptr(filter->graph, filter->description, &inputs, &outputs, NULL);
+    avfilter_inout_free(&outputs);
+    avfilter_inout_free(&inputs);
+    if (result < 0)
+        return result;
+    if (filter->hw_device) {
+        for (unsigned i = 0; i < filter->graph->nb_filters; i++) {
+            av_buffer_unref(&filter->graph->filters[i]->hw_device_ctx);
+            filter->graph->filters[i]->hw_device_ctx = av_buffer_ref(filter->hw_device);
+            if (!filter->graph->filters[i]->hw_device_ctx)
+                return AVERROR(ENOMEM);
+        }
+    }
+    result = avfilter_graph_config(filter->graph, NULL);
+    if (result < 0)
+        return result;
+    filter->width = frame->width;
+    filter->height = frame->height;
+    filter->format = frame->format;
+    if (frame->hw_frames_ctx && !(filter->input_frames = av_buffer_ref(frame->hw_frames_ctx)))
+        return AVERROR(ENOMEM);
+    return 0;
+}
+
+/* Feeds one frame (referenced, not copied); NULL drains. */
+EB_EXPORT int eb_filter_send(eb_filter *filter, AVFrame *frame)
+{
+    if (!frame)
+        return filter->source ? av_buffersrc_add_frame_flags(filter->source, NULL, 0) : AVERROR_EOF;
+    int same_frames = (!frame->hw_frames_ctx && !filter->input_frames)
+        || (frame->hw_frames_ctx && filter->input_frames && frame->hw_frames_ctx->data == filter->input_frames->data);
+    if (!filter->graph || frame->width != filter->width || frame->height != filter->height || frame->format != filter->format || !same_frames) {
+        int result = filter_configure(filter, frame);
+        if (result < 0) {
+            filter_reset(filter);
+            return result;
+        }
+    }
+    return av_buffersrc_add_frame_flags(filter->source, frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+}
+
+/* Receives one filtered frame into frame (its old content is released); EAGAIN when it needs more input. */
+EB_EXPORT int eb_filter_receive(eb_filter *filter, AVFrame *frame)
+{
+    av_frame_unref(frame);
+    if (!filter->sink)
+        return AVERROR(EAGAIN);
+    return av_buffersink_get_frame(filter->sink, frame);
 }
 
 /* ---- Scaler (libswscale): size and pixel-format conversion of software frames ---- */

@@ -7,8 +7,11 @@ namespace EdgeBox.Codecs;
 /// The shared decoders, one per path (<see cref="PathDecoder"/>): made when a consumer first asks and
 /// disposed once idle. Consumers never open decoders of their own.
 /// </summary>
-internal sealed class DecoderHub(TimeProvider time, ILoggerFactory loggers) : BackgroundService
+internal sealed partial class DecoderHub(TimeProvider time, ILoggerFactory loggers, Hosting.NativeCapabilities native, Configuration.CodecsConfig codecs)
+    : BackgroundService
 {
+    private readonly ILogger _logger = loggers.CreateLogger<DecoderHub>();
+
     private readonly Dictionary<MediaPath, PathDecoder> _decoders = [];
     private readonly Lock _gate = new();
 
@@ -19,11 +22,35 @@ internal sealed class DecoderHub(TimeProvider time, ILoggerFactory loggers) : Ba
         {
             if (!_decoders.TryGetValue(path, out var decoder))
             {
-                decoder = new PathDecoder(path, time, loggers.CreateLogger<PathDecoder>());
+                decoder = new PathDecoder(path, time, loggers.CreateLogger<PathDecoder>(), OpenDevice);
                 _decoders[path] = decoder;
             }
 
             return decoder;
+        }
+    }
+
+    /// <summary>
+    /// The GPU a path's video is decoded on: its hardware selection when that API decodes with
+    /// libavcodec's own decoders (CUDA/NVDEC, VAAPI); null for software. Pictures then stay in GPU
+    /// memory for GPU scaling and encoding; consumers that need system memory download them.
+    /// </summary>
+    private HwDeviceHandle? OpenDevice(MediaPath path)
+    {
+        var api = native.Resolve(path.Config.Hwaccel).Selected;
+        if (api is not (Configuration.HwAccelSetting.Cuda or Configuration.HwAccelSetting.Vaapi))
+        {
+            return null;
+        }
+
+        try
+        {
+            return HardwareProbe.OpenDevice(api, codecs.HwaccelDevice);
+        }
+        catch (FfmpegException ex)
+        {
+            Log.SoftwareDecoding(_logger, path.Name, HardwareProbe.Name(api), ex.Message);
+            return null;
         }
     }
 
@@ -72,5 +99,12 @@ internal sealed class DecoderHub(TimeProvider time, ILoggerFactory loggers) : Ba
         {
             await decoder.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = Infrastructure.EventIds.HardwareDecodeUnavailable, EventName = "HardwareDecodeUnavailable", Level = LogLevel.Warning,
+            Message = "Path {Path}: decoding in software: the {Api} device does not open ({Reason})")]
+        public static partial void SoftwareDecoding(ILogger logger, string path, string api, string reason);
     }
 }

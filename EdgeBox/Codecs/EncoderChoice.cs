@@ -3,7 +3,11 @@ using EdgeBox.Configuration;
 namespace EdgeBox.Codecs;
 
 /// <summary>An encoder to try: its FFmpeg name, whether it is a hardware one, and how it takes a speed preset.</summary>
-internal sealed record EncoderCandidate(string Name, bool Hardware, Func<string, string?> Options);
+internal sealed record EncoderCandidate(string Name, bool Hardware, Func<string, string?> Options)
+{
+    /// <summary>The hardware API of a hardware encoder (its device and GPU scaler); None for software.</summary>
+    public HwAccelSetting Api { get; init; } = HwAccelSetting.None;
+}
 
 /// <summary>
 /// The encoders a transcode tries, in order: the selected hardware one first (when there is one), then
@@ -13,6 +17,9 @@ internal sealed record EncoderCandidate(string Name, bool Hardware, Func<string,
 internal sealed class EncoderChoice(IReadOnlyList<EncoderCandidate> candidates, Action<string, string, string> onFallback)
 {
     public IReadOnlyList<EncoderCandidate> Candidates { get; } = candidates;
+
+    /// <summary><c>codecs.hwaccelDevice</c>: the device hardware candidates open (empty: the API's default).</summary>
+    public string? Device { get; init; }
 
     public void ReportFallback(string path, string encoder, string reason) => onFallback(path, encoder, reason);
 
@@ -25,7 +32,7 @@ internal sealed class EncoderChoice(IReadOnlyList<EncoderCandidate> candidates, 
         var list = new List<EncoderCandidate>();
         if (HardwareName(codec, hardware) is { } name)
         {
-            list.Add(new EncoderCandidate(name, true, preset => HardwareOptions(hardware, preset)));
+            list.Add(new EncoderCandidate(name, true, preset => HardwareOptions(hardware, preset)) { Api = hardware });
         }
 
         list.Add(codec switch

@@ -117,3 +117,27 @@ internal sealed class HwDeviceHandle : SafeHandle
         return true;
     }
 }
+
+/// <summary>Owns an <c>eb_filter</c> (a libavfilter graph).</summary>
+internal sealed class FilterHandle : SafeHandle
+{
+    public FilterHandle()
+        : base(0, ownsHandle: true)
+    {
+    }
+
+    public override bool IsInvalid => handle == 0;
+
+    public static FilterHandle FromNative(nint value)
+    {
+        var owner = new FilterHandle();
+        owner.SetHandle(value);
+        return owner;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        NativeMethods.FilterClose(handle);
+        return true;
+    }
+}

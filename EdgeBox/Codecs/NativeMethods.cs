@@ -11,7 +11,7 @@ internal static unsafe partial class NativeMethods
     public const string Library = "edgebox_native";
 
     /// <summary>The ABI this C# code was written for; must equal <c>EB_ABI_VERSION</c>.</summary>
-    public const int ExpectedAbiVersion = 2;
+    public const int ExpectedAbiVersion = 3;
 
     /// <summary>native/edgebox_native.c: <c>eb_abi_version</c>.</summary>
     [LibraryImport(Library, EntryPoint = "eb_abi_version")]
@@ -74,7 +74,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "eb_video_encoder_open", StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
     public static partial int VideoEncoderOpen(string name, int width, int height, int pixelFormat, int timeBaseDen, int fpsNum, int fpsDen,
-        long bitrate, int gop, int maxBFrames, int globalHeader, string? options, nint hwDevice, int threads, out nint codec);
+        long bitrate, int gop, int maxBFrames, int globalHeader, string? options, nint hwFrame, int threads, out nint codec);
 
     /// <summary><c>eb_encoder_send</c>: one frame (0 drains).</summary>
     [LibraryImport(Library, EntryPoint = "eb_encoder_send")]
@@ -165,6 +165,26 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "eb_scaler_close")]
     [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
     public static partial void ScalerClose(nint scaler);
+
+    /// <summary><c>eb_filter_open</c>: a libavfilter chain (GPU scaling, uploads), built at the first frame.</summary>
+    [LibraryImport(Library, EntryPoint = "eb_filter_open", StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static partial int FilterOpen(string description, nint hwDevice, out nint filter);
+
+    /// <summary><c>eb_filter_send</c>: one frame in (referenced).</summary>
+    [LibraryImport(Library, EntryPoint = "eb_filter_send")]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static partial int FilterSend(nint filter, nint frame);
+
+    /// <summary><c>eb_filter_receive</c>: one filtered frame out, or EAGAIN.</summary>
+    [LibraryImport(Library, EntryPoint = "eb_filter_receive")]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static partial int FilterReceive(nint filter, nint frame);
+
+    /// <summary><c>eb_filter_close</c>.</summary>
+    [LibraryImport(Library, EntryPoint = "eb_filter_close")]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static partial void FilterClose(nint filter);
 
     /// <summary><c>eb_audio_encoder_open</c>: an audio encoder that converts and blocks its input itself.</summary>
     [LibraryImport(Library, EntryPoint = "eb_audio_encoder_open", StringMarshalling = StringMarshalling.Utf8)]

@@ -25,11 +25,14 @@ internal sealed partial class PathDecoder : IAsyncDisposable
     private readonly List<FrameHandler> _consumers = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
+    private readonly Func<MediaPath, HwDeviceHandle?> _openDevice;
     private long _idleSince;
 
-    public PathDecoder(MediaPath path, TimeProvider time, ILogger logger)
+    /// <param name="openDevice">The GPU to decode on for a path, or null for software.</param>
+    public PathDecoder(MediaPath path, TimeProvider time, ILogger logger, Func<MediaPath, HwDeviceHandle?> openDevice)
     {
         _path = path;
+        _openDevice = openDevice;
         _time = time;
         _logger = logger;
         _idleSince = time.GetTimestamp();
@@ -132,7 +135,8 @@ internal sealed partial class PathDecoder : IAsyncDisposable
             return;
         }
 
-        using var decoder = Decoder.Open(track);
+        using var device = track.Codec is CodecId.H264 or CodecId.H265 ? _openDevice(_path) : null;
+        using var decoder = Decoder.Open(track, device);
         using var frame = new MediaFrame();
         string codec = track.Codec.Name();
         Log.DecoderStarted(_logger, _path.Name, decoder.Implementation, codec);

@@ -257,7 +257,10 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
         {
             Log.HardwareFallback(_logger, stream, encoder, reason);
             _events.Publish(Events.EventTypes.HardwareFallback, stream, null, $"{encoder} could not be used ({reason}); encoding in software");
-        });
+        })
+        {
+            Device = Volatile.Read(ref _latest).Codecs.HwaccelDevice,
+        };
     }
 
     /// <summary>A profile's transcoder slot: the transcoder exists while it runs.</summary>

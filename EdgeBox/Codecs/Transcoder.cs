@@ -159,14 +159,12 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
 
     private async Task EncodeAsync(ChannelReader<MediaFrame> pictures, OutputState output, EncoderChoice encoders, CancellationToken token)
     {
-        VideoEncoder? encoder = null;
-        Scaler? scaler = null;
+        VideoPipeline? pipeline = null;
         var canonical = new ArrayBufferWriter<byte>();
         long nextPts = long.MinValue;
         long previousPts = long.MinValue;
         long lastEncodedPts = long.MinValue;
         int sourceFps = 0;
-        using var scaled = new MediaFrame();
         try
         {
             while (true)
@@ -208,31 +206,20 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
                     nextPts = (nextPts == long.MinValue ? info.Pts : nextPts) + (90000 / fps);
                 }
 
-                if (encoder is null)
+                if (pipeline is null)
                 {
                     var (width, height) = OutputSize(info.Width, info.Height);
-                    encoder = OpenEncoder(encoders, width, height, fps);
-                    scaler = width != info.Width || height != info.Height || info.Format != PixelFormat.Yuv420P || info.Hardware
-                        ? new Scaler(width, height, PixelFormat.Yuv420P)
-                        : null;
+                    pipeline = OpenPipeline(encoders, picture, width, height, fps);
+                    EncoderName = pipeline.EncoderName;
                     Volatile.Write(ref _state, "running");
-                    Log.Started(_logger, _output.Name, EncoderName!, width, height, fps);
-                }
-
-                var input = picture;
-                MediaFrame? downloaded = null;
-                if (scaler is not null)
-                {
-                    downloaded = info.Hardware ? picture.Download() : null;
-                    scaler.Scale(downloaded ?? picture, scaled);
-                    input = scaled;
+                    Log.Started(_logger, _output.Name, EncoderName, width, height, fps);
                 }
 
                 lastEncodedPts = info.Pts;
                 try
                 {
-                    encoder.Send(input, Interlocked.Exchange(ref _forceKeyframe, 0) == 1);
-                    while (encoder.TryReceive(out var packet))
+                    pipeline.Send(picture, Interlocked.Exchange(ref _forceKeyframe, 0) == 1);
+                    while (pipeline.TryReceive(out var packet))
                     {
                         canonical.ResetWrittenCount();
                         if (AnnexB.ToLengthPrefixed(packet.Data, canonical) > 0)
@@ -242,27 +229,20 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
                         }
                     }
                 }
-                catch (FfmpegException ex) when (!_softwareOnly && encoders.IsHardware(encoder.Implementation))
+                catch (FfmpegException ex) when (!_softwareOnly && pipeline.Candidate.Hardware)
                 {
                     // The GPU failed mid-stream: this stream goes on in software from the next picture, a keyframe.
-                    encoders.ReportFallback(_output.Name, encoder.Implementation, ex.Message);
+                    encoders.ReportFallback(_output.Name, pipeline.EncoderName, ex.Message);
                     _softwareOnly = true;
-                    encoder.Dispose();
-                    encoder = null;
-                    scaler?.Dispose();
-                    scaler = null;
+                    pipeline.Dispose();
+                    pipeline = null;
                     RequestKeyframe();
-                }
-                finally
-                {
-                    downloaded?.Dispose();
                 }
             }
         }
         finally
         {
-            encoder?.Dispose();
-            scaler?.Dispose();
+            pipeline?.Dispose();
         }
     }
 
@@ -299,7 +279,7 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
         };
     }
 
-    private VideoEncoder OpenEncoder(EncoderChoice encoders, int width, int height, int fps)
+    private VideoPipeline OpenPipeline(EncoderChoice encoders, MediaFrame first, int width, int height, int fps)
     {
         var video = _profile.Video;
         int gop = Math.Max(1, (int)Math.Round(video.Gop.TotalSeconds * fps));
@@ -310,16 +290,15 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
                 continue;
             }
 
+            var settings = new VideoEncoderSettings(candidate.Name, width, height, PixelFormat.Yuv420P, 90000, fps)
+            {
+                Bitrate = video.Bitrate,
+                Gop = gop,
+                Options = candidate.Options(video.Preset),
+            };
             try
             {
-                var encoder = VideoEncoder.Open(new VideoEncoderSettings(candidate.Name, width, height, PixelFormat.Yuv420P, 90000, fps)
-                {
-                    Bitrate = video.Bitrate,
-                    Gop = gop,
-                    Options = candidate.Options(video.Preset),
-                });
-                EncoderName = encoder.Implementation;
-                return encoder;
+                return VideoPipeline.Open(candidate, settings, first, encoders.Device);
             }
             catch (FfmpegException ex) when (candidate.Hardware)
             {

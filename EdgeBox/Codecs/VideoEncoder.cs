@@ -19,6 +19,12 @@ internal sealed record VideoEncoderSettings(string Name, int Width, int Height, 
     public string? Options { get; init; }
 
     public int Threads { get; init; }
+
+    /// <summary>
+    /// A picture in GPU memory (from a <see cref="VideoFilter"/> on the GPU): the encoder then takes
+    /// GPU frames of its frames context, with no copy to system memory. <see cref="Format"/> is ignored.
+    /// </summary>
+    public MediaFrame? GpuFrame { get; init; }
 }
 
 /// <summary>One encoded packet; <see cref="Data"/> is valid only until the next call on the encoder.</summary>
@@ -46,13 +52,13 @@ internal sealed class VideoEncoder : IDisposable
 
     public string Implementation { get; }
 
-    public static VideoEncoder Open(VideoEncoderSettings settings, HwDeviceHandle? hardware = null)
+    public static VideoEncoder Open(VideoEncoderSettings settings)
     {
         NativeMethods.QuietLogs();
         int result = NativeMethods.VideoEncoderOpen(settings.Name, settings.Width, settings.Height, (int)settings.Format, settings.TimeBase,
             settings.FramesPerSecond, 1, settings.Bitrate, settings.Gop, settings.MaxBFrames, settings.GlobalHeader ? 1 : 0, settings.Options,
-            hardware?.DangerousGetHandle() ?? 0, settings.Threads, out nint codec);
-        GC.KeepAlive(hardware);
+            settings.GpuFrame?.Handle.DangerousGetHandle() ?? 0, settings.Threads, out nint codec);
+        GC.KeepAlive(settings.GpuFrame);
         FfmpegException.Check(result, $"open the {settings.Name} encoder");
         return new VideoEncoder(CodecHandle.FromNative(codec), NativeMethods.Utf8(NativeMethods.CodecName(codec)) ?? settings.Name);
     }
