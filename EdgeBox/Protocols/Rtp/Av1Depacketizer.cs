@@ -26,6 +26,8 @@ internal sealed class Av1Depacketizer : FrameDepacketizer
         base.Dispose();
     }
 
+    protected override bool HasData => Unit.Length > 0 || _inFragment;
+
     protected override void BeginUnit()
     {
         _fragment.Clear();

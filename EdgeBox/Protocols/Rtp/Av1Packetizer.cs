@@ -19,7 +19,7 @@ namespace EdgeBox.Protocols.Rtp;
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
 /// Temporal delimiters and tile list OBUs are not sent (§5). OBUs are packed greedily in order and split
-/// where a packet is full, like libwebrtc; a packet of at most 3 elements leaves the last one unsized.
+/// where a packet is full, like libwebrtc; a packet of at most 3 elements leaves the last one unsized (W = count).
 /// N is set on the first packet of a key frame temporal unit (<see cref="Av1.IsKeyframe"/>), and the
 /// marker on the temporal unit's last packet.
 /// </summary>
@@ -32,10 +32,13 @@ internal sealed class Av1Packetizer(byte payloadType, uint ssrc, ushort initialS
     private const byte NewSequence = 0x08;       // N
 
     // The packet being built in Payload: its aggregation header bits, where the next element goes, how many
-    // elements it has, whether the last was written without a length, and whether it takes no more.
+    // elements it has, where the last one's length field is and how long, whether the last was written
+    // without a length, and whether it takes no more.
     private byte _flags;
     private int _position;
     private int _elements;
+    private int _lastLengthAt;
+    private int _lastLengthSize;
     private bool _lastUnsized;
     private bool _closed;
 
@@ -93,7 +96,7 @@ internal sealed class Av1Packetizer(byte payloadType, uint ssrc, ushort initialS
             int take;
             if (Leb128.Size((uint)left) + left <= space)
             {
-                _position += Leb128.Write(Payload[_position..], (uint)left); // the rest fits with its length: the packet stays open
+                WriteLength(left); // the rest fits with its length: the packet stays open
                 take = left;
             }
             else if (_elements < 3 && left <= space)
@@ -118,7 +121,7 @@ internal sealed class Av1Packetizer(byte payloadType, uint ssrc, ushort initialS
                 }
                 else
                 {
-                    _position += Leb128.Write(Payload[_position..], (uint)take);
+                    WriteLength(take);
                 }
 
                 _flags |= ContinuesNext;
@@ -145,6 +148,14 @@ internal sealed class Av1Packetizer(byte payloadType, uint ssrc, ushort initialS
         _position += count;
     }
 
+    private void WriteLength(int length)
+    {
+        _lastLengthAt = _position;
+        _lastLengthSize = Leb128.Write(Payload[_position..], (uint)length);
+        _position += _lastLengthSize;
+        _lastUnsized = false;
+    }
+
     private void StartPacket(byte flags)
     {
         _flags = flags;
@@ -162,6 +173,15 @@ internal sealed class Av1Packetizer(byte payloadType, uint ssrc, ushort initialS
         }
 
         var payload = Payload;
+        if (!_lastUnsized && _elements <= 3)
+        {
+            // The packet ended after a sized element: drop that length and let W say it is the last.
+            int data = _lastLengthAt + _lastLengthSize;
+            payload[data.._position].CopyTo(payload[_lastLengthAt..]);
+            _position -= _lastLengthSize;
+            _lastUnsized = true;
+        }
+
         payload[0] = (byte)(_flags | ((_lastUnsized ? _elements : 0) << 4));
         Send(sink, timestamp, marker, _position);
     }

@@ -77,6 +77,9 @@ internal abstract class FrameDepacketizer : IRtpDepacketizer
 
     public virtual void Dispose() => Unit.Dispose();
 
+    /// <summary>Whether the unit holds anything (a unit of empty payloads is no unit and is not counted as dropped).</summary>
+    protected virtual bool HasData => Unit.Length > 0;
+
     /// <summary>Forgets the per-unit state of the format (fragments, frame boundaries).</summary>
     protected abstract void BeginUnit();
 
@@ -86,7 +89,7 @@ internal abstract class FrameDepacketizer : IRtpDepacketizer
     /// <summary>Reads one RTP payload (non-empty) and appends what it carries to <see cref="Unit"/>, or calls <see cref="Damage"/>.</summary>
     protected abstract void ParsePayload(ReadOnlySpan<byte> payload);
 
-    /// <summary>The unit ended undamaged and not empty: completes it (false when it is incomplete after all) and tells whether it is a keyframe.</summary>
+    /// <summary>The unit ended undamaged with <see cref="HasData"/>: completes it (false when it is incomplete after all) and tells whether it is a keyframe.</summary>
     protected abstract bool TryComplete(out bool keyframe);
 
     /// <summary>The unit in progress is lost: it will be dropped when it ends, and nothing more is collected for it.</summary>
@@ -104,7 +107,7 @@ internal abstract class FrameDepacketizer : IRtpDepacketizer
             {
                 DroppedUnits++;
             }
-            else if (Unit.Length > 0)
+            else if (HasData)
             {
                 if (TryComplete(out bool keyframe))
                 {
