@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using EdgeBox.Codecs;
+using EdgeBox.Media;
 using EdgeBox.Protocols.Rtp;
 using EdgeBox.Tests.Infrastructure;
 
@@ -229,6 +231,33 @@ internal sealed class CountingSinks : IAccessUnitSink, IRtpPacketSink
 /// <summary>Shared steps of the VP8, VP9 and AV1 RTP tests.</summary>
 internal static class RtpAllocation
 {
+    /// <summary>Decodes canonical units with EdgeBox's FFmpeg decoder for the track; returns the size of every picture out.</summary>
+    public static List<(int Width, int Height)> Decode(MediaTrack track, IEnumerable<(uint Timestamp, bool Keyframe, byte[] Payload)> units)
+    {
+        var pool = new MediaBufferPool();
+        using var decoder = Decoder.Open(track);
+        using var frame = new MediaFrame();
+        var pictures = new List<(int, int)>();
+        foreach (var (timestamp, keyframe, payload) in units)
+        {
+            var buffer = pool.Rent(payload);
+            Assert.True(decoder.Send(new AccessUnit(track.Index, timestamp, keyframe, buffer, 0)));
+            buffer.Release();
+            while (decoder.Receive(frame))
+            {
+                pictures.Add((frame.Info.Width, frame.Info.Height));
+            }
+        }
+
+        decoder.Drain();
+        while (decoder.Receive(frame))
+        {
+            pictures.Add((frame.Info.Width, frame.Info.Height));
+        }
+
+        return pictures;
+    }
+
     /// <summary>
     /// Depacketizes <paramref name="packets"/> and runs <paramref name="packetize"/> once to warm up, then 50 more
     /// times each, and asserts those allocated nothing.

@@ -1,3 +1,4 @@
+using EdgeBox.Media;
 using EdgeBox.Protocols.Rtp;
 
 namespace EdgeBox.Tests.Unit.Protocols.Rtp;
@@ -64,6 +65,16 @@ public sealed class Vp8RtpTests
         var timestamps = sink.Units.ConvertAll(u => u.Timestamp);
         Assert.All(timestamps.Skip(1).Zip(timestamps), pair => Assert.Equal(9000u, pair.First - pair.Second));
         Assert.Equal(0, depacketizer.DroppedUnits);
+    }
+
+    [Fact]
+    public void Depacketized_frames_decode_with_ffmpegs_vp8_decoder()
+    {
+        var sink = new CollectingSink();
+        using var depacketizer = new Vp8Depacketizer();
+        PacketCollector.Feed(RtpTestMedia.ReadCapture("vp8.ffmpeg.rtp"), depacketizer, sink);
+        var track = new MediaTrack(0, CodecId.Vp8, 90000, 0, CodecParameters.None);
+        Assert.Equal(Enumerable.Repeat((128, 96), Source.Count), RtpAllocation.Decode(track, sink.Units));
     }
 
     [Theory]

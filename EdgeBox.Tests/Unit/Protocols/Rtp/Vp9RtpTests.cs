@@ -1,3 +1,4 @@
+using EdgeBox.Media;
 using EdgeBox.Media.Codecs;
 using EdgeBox.Protocols.Rtp;
 
@@ -69,6 +70,16 @@ public sealed class Vp9RtpTests
         Assert.Equal(Source, sink.Payloads);
         Assert.Equal(SourceKeyframes, sink.Units.ConvertAll(u => u.Keyframe));
         Assert.Equal(0, depacketizer.DroppedUnits);
+    }
+
+    [Fact]
+    public void Depacketized_superframes_decode_with_ffmpegs_vp9_decoder()
+    {
+        var sink = new CollectingSink();
+        using var depacketizer = new Vp9Depacketizer();
+        PacketCollector.Feed(RtpTestMedia.ReadCapture("vp9.ffmpeg.rtp"), depacketizer, sink);
+        var track = new MediaTrack(0, CodecId.Vp9, 90000, 0, CodecParameters.None);
+        Assert.Equal(Enumerable.Repeat((160, 120), Source.Count), RtpAllocation.Decode(track, sink.Units)); // one picture shown per unit
     }
 
     [Theory]
