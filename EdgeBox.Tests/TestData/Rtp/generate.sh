@@ -57,3 +57,8 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=208x120:rate=10 -frames:v 6 -pix_fm
   -f rtp "rtp://127.0.0.1:PORT?pkt_size=500" >/dev/null
 ./udp_capture.py vp9.ffmpeg.rtp "$tmp/vp9.rtcp" -- ffmpeg -v error -re -i vp9.ivf -c copy -strict experimental \
   -f rtp "rtp://127.0.0.1:PORT?pkt_size=500" >/dev/null
+# GStreamer's VP8 (15-bit picture IDs, PID 1 on continuations) and VP9 (RFC 9628 layout, SS with a GOF on key frames).
+gst-launch-1.0 -q filesrc location=vp8.ivf ! ivfparse ! rtpvp8pay mtu=500 pt=96 ssrc=0x11223344 seqnum-offset=65530 \
+  picture-id-mode=15-bit ! rtpstreampay ! filesink location=vp8.gst.rtp
+gst-launch-1.0 -q filesrc location=vp9.ivf ! ivfparse ! rtpvp9pay mtu=500 pt=96 ssrc=0x11223344 seqnum-offset=65530 \
+  picture-id-mode=15-bit ! rtpstreampay ! filesink location=vp9.gst.rtp

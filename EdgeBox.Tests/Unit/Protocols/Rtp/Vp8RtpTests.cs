@@ -49,13 +49,14 @@ public sealed class Vp8RtpTests
         Assert.Equal("a080ffff", Convert.ToHexStringLower(written));
     }
 
-    [Fact]
-    public void Depacketizes_ffmpegs_packets_into_the_encoder_frames()
+    [Theory]
+    [InlineData("vp8.ffmpeg.rtp", 0x80)] // FFmpeg's RTP muxer (pkt_size=500): X, I and a 7-bit PictureID, S on a frame's first packet
+    [InlineData("vp8.gst.rtp", 0x81)]    // GStreamer's rtpvp8pay: 15-bit PictureID, PID 1 on continuations, sequence numbers wrapping
+    public void Depacketizes_third_party_packets_into_the_encoder_frames(string capture, int continuation)
     {
-        // FFmpeg's RTP muxer (pkt_size=500): X, I and a 7-bit PictureID, S on the first packet of each frame.
-        var packets = RtpTestMedia.ReadCapture("vp8.ffmpeg.rtp");
+        var packets = RtpTestMedia.ReadCapture(capture);
         Assert.Equal(0x90, packets[0][12]);
-        Assert.Contains(packets, p => p[12] == 0x80); // continuation packets
+        Assert.Contains(packets, p => p[12] == continuation);
         var sink = new CollectingSink();
         using var depacketizer = new Vp8Depacketizer();
         PacketCollector.Feed(packets, depacketizer, sink);

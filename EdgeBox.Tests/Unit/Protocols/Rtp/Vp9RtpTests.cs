@@ -57,12 +57,13 @@ public sealed class Vp9RtpTests
         Assert.Equal("c4ffff", Convert.ToHexStringLower(written[..3])); // I, P, E
     }
 
-    [Fact]
-    public void Depacketizes_ffmpegs_packets_into_the_encoder_frames()
+    [Theory]
+    [InlineData("vp9.ffmpeg.rtp", 0x08)] // FFmpeg's RTP muxer (-strict experimental, pkt_size=500): B/E only, superframes whole
+    [InlineData("vp9.gst.rtp", 0x8A)]    // GStreamer's rtpvp9pay: I (15-bit), P, SS with the size and a GOF on the key frame
+    public void Depacketizes_third_party_packets_into_the_encoder_frames(string capture, int first)
     {
-        // FFmpeg's RTP muxer (-strict experimental, pkt_size=500): a 1-byte descriptor, superframes sent whole.
-        var packets = RtpTestMedia.ReadCapture("vp9.ffmpeg.rtp");
-        Assert.Equal(0x08, packets[0][12]);
+        var packets = RtpTestMedia.ReadCapture(capture);
+        Assert.Equal(first, packets[0][12]);
         var sink = new CollectingSink();
         using var depacketizer = new Vp9Depacketizer();
         PacketCollector.Feed(packets, depacketizer, sink);
