@@ -8,6 +8,8 @@ namespace EdgeBox.Protocols.Rtp;
 /// picture ID that counts units, P on inter-predicted frames, B on the first packet and E on the last. The
 /// first packet of a key frame carries the scalability structure (V) with the picture size (§4.2.1). The
 /// marker bit is on the last packet. The picture ID starts from the initial sequence number.
+/// GStreamer's rtpvp9depay and libwebrtc read this; FFmpeg's RTP demuxer (rtpdec_vp9.c, 5.1 and later) still
+/// reads the bit layout of draft 00 (B at 0x10) and refuses any RFC 9628 sender, FFmpeg's own packetizer included.
 /// </summary>
 internal sealed class Vp9Packetizer(byte payloadType, uint ssrc, ushort initialSequenceNumber,
     int maxPacketSize = RtpPacketizer.DefaultMaxPacketSize)
