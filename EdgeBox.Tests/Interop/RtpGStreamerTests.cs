@@ -45,6 +45,32 @@ public sealed class RtpGStreamerTests : IDisposable
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [InlineData("vp8", 500)]
+    [InlineData("vp8", 1400)]
+    [InlineData("vp9", 300)]
+    [InlineData("vp9", 1400)]
+    public async Task GStreamer_depayloads_our_vpx_packets_into_the_same_frames(string codec, int maxPacketSize)
+    {
+        var frames = RtpTestMedia.ReadIvfFrames(codec + ".ivf");
+        using IRtpPacketizer packetizer = codec == "vp9"
+            ? new Vp9Packetizer(96, 0x1234, 65000, maxPacketSize)
+            : new Vp8Packetizer(96, 0x1234, 65000, maxPacketSize);
+        string rtp = WriteCapture(packetizer, frames, 9000);
+
+        // One file per buffer rtpvp8depay/rtpvp9depay pushes: one per frame (a VP9 superframe stays whole).
+        string directory = _dir.File("frames");
+        Directory.CreateDirectory(directory);
+        await GstLaunch(
+            "filesrc", "location=" + rtp,
+            "!", $"application/x-rtp-stream,media=video,clock-rate=90000,encoding-name={codec.ToUpperInvariant()},payload=96",
+            "!", "rtpstreamdepay", "!", $"rtp{codec}depay",
+            "!", "multifilesink", "location=" + Path.Combine(directory, "%05d.bin"));
+
+        var actual = Directory.GetFiles(directory).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToList();
+        Assert.Equal(frames, actual);
+    }
+
     [Fact]
     public async Task GStreamer_depayloads_our_fragmented_aac_into_the_same_frames()
     {

@@ -34,6 +34,9 @@ internal sealed class Decoder : IDisposable
         CodecId.Pcmu => "pcm_mulaw",
         CodecId.Pcma => "pcm_alaw",
         CodecId.Mjpeg => "mjpeg",
+        CodecId.Vp8 => "vp8",
+        CodecId.Vp9 => "vp9",
+        CodecId.Av1 => "libdav1d", // FFmpeg 5.1's native av1 decoder decodes only through a hardware accelerator
         _ => throw new NotSupportedException($"no decoder for {codec}"),
     };
 
@@ -117,6 +120,7 @@ internal sealed class Decoder : IDisposable
             CodecId.H264 => AnnexBOf(parameters.Sps, parameters.Pps),
             CodecId.H265 => AnnexBOf(parameters.Vps, parameters.Sps, parameters.Pps),
             CodecId.Aac => parameters.AudioSpecificConfig ?? [],
+            CodecId.Av1 => parameters.SequenceHeader is { } obu ? Av1.ConfigRecord(obu) ?? [] : [],
             _ => [],
         };
     }

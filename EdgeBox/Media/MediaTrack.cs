@@ -2,8 +2,8 @@ namespace EdgeBox.Media;
 
 /// <summary>
 /// Codec parameters of a track. For H.264: SPS and PPS; H.265: VPS, SPS and PPS; AAC: the
-/// AudioSpecificConfig; Opus: nothing beyond channels. Immutable: a change (in-band parameter sets)
-/// replaces the whole record.
+/// AudioSpecificConfig; Opus: nothing beyond channels; AV1: the sequence header OBU; VP8, VP9: the size (and
+/// VP9's profile) of the last key frame. Immutable: a change (in-band parameter sets) replaces the whole record.
 /// </summary>
 internal sealed record CodecParameters
 {
@@ -17,13 +17,20 @@ internal sealed record CodecParameters
 
     public byte[]? AudioSpecificConfig { get; init; }
 
+    /// <summary>AV1: the sequence header OBU, with its obu_size field (build the <c>av1C</c> record from it with <see cref="Codecs.Av1.ConfigRecord"/>).</summary>
+    public byte[]? SequenceHeader { get; init; }
+
+    /// <summary>VP9: the profile (0 to 3) from the last key frame or the SDP's <c>profile-id</c>; null when unknown and for other codecs.</summary>
+    public int? Profile { get; init; }
+
     public int Width { get; init; }
 
     public int Height { get; init; }
 
     public bool Equals(CodecParameters? other) =>
         other is not null && Same(Vps, other.Vps) && Same(Sps, other.Sps) && Same(Pps, other.Pps)
-        && Same(AudioSpecificConfig, other.AudioSpecificConfig) && Width == other.Width && Height == other.Height;
+        && Same(AudioSpecificConfig, other.AudioSpecificConfig) && Same(SequenceHeader, other.SequenceHeader)
+        && Profile == other.Profile && Width == other.Width && Height == other.Height;
 
     public override int GetHashCode() => HashCode.Combine(Sps?.Length, Pps?.Length, Width, Height);
 

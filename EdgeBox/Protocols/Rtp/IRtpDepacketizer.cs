@@ -31,6 +31,9 @@ internal static class RtpDepacketizers
         CodecId.Aac => new AacDepacketizer(),
         CodecId.Opus or CodecId.Pcmu or CodecId.Pcma => new PayloadDepacketizer(),
         CodecId.Mjpeg => new MjpegDepacketizer(),
+        CodecId.Vp8 => new Vp8Depacketizer(),
+        CodecId.Vp9 => new Vp9Depacketizer(),
+        CodecId.Av1 => new Av1Depacketizer(),
         _ => null,
     };
 }

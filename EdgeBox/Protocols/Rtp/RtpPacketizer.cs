@@ -122,6 +122,9 @@ internal static class RtpPacketizers
             CodecId.Opus => new OpusPacketizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
             CodecId.Pcmu or CodecId.Pcma => new G711Packetizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
             CodecId.Mjpeg => new MjpegPacketizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
+            CodecId.Vp8 => new Vp8Packetizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
+            CodecId.Vp9 => new Vp9Packetizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
+            CodecId.Av1 => new Av1Packetizer(payloadType, ssrc, initialSequenceNumber, maxPacketSize),
             _ => null,
         };
 }

@@ -32,8 +32,11 @@ internal static class RtspTracks
                     aac.ChannelConfiguration ?? Math.Max(1, track.Channels), new CodecParameters { AudioSpecificConfig = aac.Config });
             case CodecId.Opus:
                 return new MediaTrack(index, CodecId.Opus, 48000, track.Channels >= 2 ? 2 : track.Opus?.Channels ?? 2, CodecParameters.None);
-            case CodecId.Mjpeg:
-                return new MediaTrack(index, CodecId.Mjpeg, 90000, 0, CodecParameters.None);
+            case CodecId.Mjpeg or CodecId.Vp8 or CodecId.Av1:
+                // VP8 has no parameters and AV1's sequence header comes in-band: the first key frame fills them in.
+                return new MediaTrack(index, track.Codec.Value, 90000, 0, CodecParameters.None);
+            case CodecId.Vp9:
+                return new MediaTrack(index, CodecId.Vp9, 90000, 0, new CodecParameters { Profile = track.Vp9!.ProfileId });
             case CodecId.Pcmu or CodecId.Pcma:
                 return new MediaTrack(index, track.Codec.Value, track.ClockRate > 0 ? track.ClockRate : 8000, Math.Max(1, track.Channels), CodecParameters.None);
             default:
@@ -65,6 +68,9 @@ internal static class RtspTracks
             CodecId.Pcma when payloadType == 8 => SdpTrack.ForPcma(),
             CodecId.Pcmu => new SdpTrack(payloadType, "PCMU", track.ClockRate, track.Channels, FmtpParameters.Empty, null, "audio"),
             CodecId.Pcma => new SdpTrack(payloadType, "PCMA", track.ClockRate, track.Channels, FmtpParameters.Empty, null, "audio"),
+            CodecId.Vp8 => SdpTrack.ForVp8(payloadType),
+            CodecId.Vp9 => SdpTrack.ForVp9(payloadType, parameters.Profile),
+            CodecId.Av1 => SdpTrack.ForAv1(payloadType, parameters.SequenceHeader),
             _ => SdpTrack.ForMjpeg(),
         };
         return sdp with { Control = $"trackID={track.Index}" };

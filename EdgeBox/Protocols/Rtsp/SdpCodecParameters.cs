@@ -375,3 +375,79 @@ internal sealed record OpusParameters
         return fmtp;
     }
 }
+
+/// <summary>VP9 fmtp parameters (RFC 9628 §6.1): <c>profile-id</c>, 0 to 3, 0 when absent.</summary>
+internal sealed record Vp9Parameters
+{
+    public int? ProfileId { get; init; }
+
+    public static Vp9Parameters FromFmtp(IReadOnlyDictionary<string, string> fmtp)
+    {
+        ArgumentNullException.ThrowIfNull(fmtp);
+        return new Vp9Parameters { ProfileId = FmtpValues.Int(fmtp, "profile-id") is { } id and >= 0 and <= 3 ? id : null };
+    }
+
+    public FmtpParameters ToFmtp()
+    {
+        var fmtp = new FmtpParameters();
+        if (ProfileId is { } id)
+        {
+            fmtp.Add("profile-id", id.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return fmtp;
+    }
+}
+
+/// <summary>
+/// AV1 fmtp parameters (AOMedia "RTP Payload Format for AV1" §7.2): <c>profile</c> (seq_profile, 0 when
+/// absent), <c>level-idx</c> (seq_level_idx, 5 when absent) and <c>tier</c> (seq_tier, 0 when absent) of
+/// operating point 0. The sequence header itself travels in-band only.
+/// </summary>
+internal sealed record Av1Parameters
+{
+    public int? Profile { get; init; }
+
+    public int? LevelIdx { get; init; }
+
+    public int? Tier { get; init; }
+
+    public static Av1Parameters FromFmtp(IReadOnlyDictionary<string, string> fmtp)
+    {
+        ArgumentNullException.ThrowIfNull(fmtp);
+        return new Av1Parameters
+        {
+            Profile = FmtpValues.Int(fmtp, "profile") is { } profile and >= 0 and <= 2 ? profile : null,
+            LevelIdx = FmtpValues.Int(fmtp, "level-idx") is { } level and >= 0 and <= 31 ? level : null,
+            Tier = FmtpValues.Int(fmtp, "tier") is { } tier and >= 0 and <= 1 ? tier : null,
+        };
+    }
+
+    /// <summary>The parameters of a sequence header OBU; none when it does not parse.</summary>
+    public static Av1Parameters FromSequenceHeader(ReadOnlySpan<byte> sequenceHeaderObu) =>
+        Media.Codecs.Av1SequenceHeader.TryParse(sequenceHeaderObu, out var header)
+            ? new Av1Parameters { Profile = header.Profile, LevelIdx = header.Level, Tier = header.Tier }
+            : new Av1Parameters();
+
+    /// <summary>The fmtp in the specification's order: <c>profile=0; level-idx=8; tier=0</c>.</summary>
+    public FmtpParameters ToFmtp()
+    {
+        var fmtp = new FmtpParameters();
+        if (Profile is { } profile)
+        {
+            fmtp.Add("profile", profile.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (LevelIdx is { } level)
+        {
+            fmtp.Add("level-idx", level.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (Tier is { } tier)
+        {
+            fmtp.Add("tier", tier.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return fmtp;
+    }
+}

@@ -35,6 +35,10 @@ internal sealed record SdpTrack(
 
     public OpusParameters? Opus => Codec == CodecId.Opus ? OpusParameters.FromFmtp(Fmtp) : null;
 
+    public Vp9Parameters? Vp9 => Codec == CodecId.Vp9 ? Vp9Parameters.FromFmtp(Fmtp) : null;
+
+    public Av1Parameters? Av1 => Codec == CodecId.Av1 ? Av1Parameters.FromFmtp(Fmtp) : null;
+
     /// <summary>The URL of this track given the description's base (see <see cref="SdpControl"/>).</summary>
     public string ResolveControl(string baseUrl) => SdpControl.Resolve(Control, baseUrl);
 
@@ -68,6 +72,17 @@ internal sealed record SdpTrack(
 
     /// <summary>Motion JPEG (RFC 2435) on its static payload type 26.</summary>
     public static SdpTrack ForMjpeg() => new(26, "JPEG", 90000, 0, FmtpParameters.Empty, null, "video");
+
+    /// <summary><c>VP8/90000</c> (RFC 7741 §6.1); its optional max-fr and max-fs describe a receiver, so a sender writes none.</summary>
+    public static SdpTrack ForVp8(int payloadType) => new(payloadType, "VP8", 90000, 0, FmtpParameters.Empty, null, "video");
+
+    /// <summary><c>VP9/90000</c> (RFC 9628 §6.1) with <c>profile-id</c> when the profile is known.</summary>
+    public static SdpTrack ForVp9(int payloadType, int? profile) =>
+        new(payloadType, "VP9", 90000, 0, new Vp9Parameters { ProfileId = profile }.ToFmtp(), null, "video");
+
+    /// <summary><c>AV1/90000</c> with profile, level-idx and tier from the sequence header OBU, when there is one.</summary>
+    public static SdpTrack ForAv1(int payloadType, ReadOnlySpan<byte> sequenceHeader) =>
+        new(payloadType, "AV1", 90000, 0, Av1Parameters.FromSequenceHeader(sequenceHeader).ToFmtp(), null, "video");
 
     internal static SdpTrack? FromMedia(MediaDescription media, SdpDirection sessionDirection)
     {
@@ -122,6 +137,12 @@ internal sealed record SdpTrack(
                 return CodecId.Pcma;
             case "JPEG":
                 return CodecId.Mjpeg;
+            case "VP8":
+                return CodecId.Vp8;
+            case "VP9":
+                return CodecId.Vp9;
+            case "AV1":
+                return CodecId.Av1;
             default:
                 return null;
         }

@@ -9,7 +9,7 @@ public sealed class RtpMalformedInputTests
     public static TheoryData<string, int> Depacketizers()
     {
         var data = new TheoryData<string, int>();
-        foreach (string codec in new[] { "h264", "h265", "aac", "opus" })
+        foreach (string codec in new[] { "h264", "h265", "aac", "opus", "vp8", "vp9", "av1" })
         {
             foreach (int seed in new[] { 1, 2, 3 })
             {
@@ -29,6 +29,9 @@ public sealed class RtpMalformedInputTests
             "h264" => ((IRtpDepacketizer)new H264Depacketizer(maxUnitSize: 64 * 1024), new byte[] { 0x65, 0x88, 0x80 }, RtpTestMedia.LengthPrefixed([0x65, 0x88, 0x80])),
             "h265" => (new H265Depacketizer(maxUnitSize: 64 * 1024), [0x26, 0x01, 0xAF], RtpTestMedia.LengthPrefixed([0x26, 0x01, 0xAF])),
             "aac" => (new AacDepacketizer(), [0x00, 0x10, 0x00, 0x10, 0xC1, 0xC2], [0xC1, 0xC2]),
+            "vp8" => (new Vp8Depacketizer(maxUnitSize: 64 * 1024), [0x10, 0x50, 0x01, 0x00], [0x50, 0x01, 0x00]),
+            "vp9" => (new Vp9Depacketizer(maxUnitSize: 64 * 1024), [0x0C, 0x86, 0x00, 0x40], [0x86, 0x00, 0x40]),
+            "av1" => (new Av1Depacketizer(maxUnitSize: 64 * 1024), [0x10, 0x30, 0x30, 0x00], [0x32, 0x02, 0x30, 0x00]),
             _ => (new PayloadDepacketizer(), [0xFC, 0xFF, 0xFE], [0xFC, 0xFF, 0xFE]),
         };
         using var _ = depacketizer;
@@ -46,6 +49,9 @@ public sealed class RtpMalformedInputTests
                 {
                     "h264" => (byte)((payload[0] & 0x60) | (random.Next(2) == 0 ? 24 : 28)),
                     "h265" => (byte)((random.Next(2) == 0 ? 48 : 49) << 1),
+                    "vp8" => (byte)(payload[0] & 0x97),   // X, S and PID 0-7: extensions and frame starts
+                    "vp9" => (byte)(payload[0] & 0xFE),   // every descriptor flag but Z
+                    "av1" => (byte)(payload[0] & 0xF8),   // Z, Y, W, N
                     _ => 0,
                 };
             }
@@ -63,7 +69,7 @@ public sealed class RtpMalformedInputTests
             feed.Push(timestamp, random.Next(6) == 0, payload);
         }
 
-        Assert.True(codec == "opus" || depacketizer.DroppedUnits > 100, "the damage paths were exercised");
+        Assert.True(codec == "opus" || depacketizer.DroppedUnits > 100, $"the damage paths were exercised ({depacketizer.DroppedUnits})");
         feed.Push(0xFFFF0000, true, good);
         var last = feed.Sink.Units[^1];
         Assert.Equal(0xFFFF0000, last.Timestamp);

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using EdgeBox.Codecs;
+using EdgeBox.Media;
 using EdgeBox.Protocols.Rtp;
 using EdgeBox.Tests.Infrastructure;
 
@@ -99,6 +101,12 @@ internal static class RtpTestMedia
 
         return frames;
     }
+
+    /// <summary>The frames of an IVF file in TestData/Rtp (VP8 and VP9 in canonical form).</summary>
+    public static List<byte[]> ReadIvfFrames(string name) => Media.Codecs.CodecTestData.IvfFrames(File.ReadAllBytes(PathOf(name)));
+
+    /// <summary>The temporal units of an OBU stream in TestData/Rtp, temporal delimiters removed (AV1 canonical form).</summary>
+    public static List<byte[]> ReadAv1TemporalUnits(string name) => Media.Codecs.CodecTestData.ObuTemporalUnits(File.ReadAllBytes(PathOf(name)));
 
     /// <summary>NAL unit types of a length-prefixed access unit.</summary>
     public static List<int> NalTypes(byte[] accessUnit, bool h265)
@@ -206,4 +214,99 @@ internal sealed class TrackingPool : ArrayPool<byte>
 
     public override void Return(byte[] array, bool clearArray = false) =>
         Assert.True(_out.Remove(array), "returned twice, or never rented");
+}
+
+/// <summary>Counts access units and packets, allocation-free.</summary>
+internal sealed class CountingSinks : IAccessUnitSink, IRtpPacketSink
+{
+    public int Units { get; private set; }
+
+    public int Packets { get; private set; }
+
+    public void OnAccessUnit(uint rtpTimestamp, bool keyframe, ReadOnlySpan<byte> payload) => Units++;
+
+    public void OnRtpPacket(ReadOnlySpan<byte> packet) => Packets++;
+}
+
+/// <summary>Shared steps of the VP8, VP9 and AV1 RTP tests.</summary>
+internal static class RtpAllocation
+{
+    /// <summary>Decodes canonical units with EdgeBox's FFmpeg decoder for the track; returns the size of every picture out.</summary>
+    public static List<(int Width, int Height)> Decode(MediaTrack track, IEnumerable<(uint Timestamp, bool Keyframe, byte[] Payload)> units)
+    {
+        var pool = new MediaBufferPool();
+        using var decoder = Decoder.Open(track);
+        using var frame = new MediaFrame();
+        var pictures = new List<(int, int)>();
+        foreach (var (timestamp, keyframe, payload) in units)
+        {
+            var buffer = pool.Rent(payload);
+            Assert.True(decoder.Send(new AccessUnit(track.Index, timestamp, keyframe, buffer, 0)));
+            buffer.Release();
+            while (decoder.Receive(frame))
+            {
+                pictures.Add((frame.Info.Width, frame.Info.Height));
+            }
+        }
+
+        decoder.Drain();
+        while (decoder.Receive(frame))
+        {
+            pictures.Add((frame.Info.Width, frame.Info.Height));
+        }
+
+        return pictures;
+    }
+
+    /// <summary>
+    /// Depacketizes <paramref name="packets"/> and runs <paramref name="packetize"/> once to warm up, then 50 more
+    /// times each, and asserts those allocated nothing.
+    /// </summary>
+    public static void AssertNone(List<byte[]> packets, IRtpDepacketizer depacketizer, IAccessUnitSink sink, Action packetize)
+    {
+        var parsed = packets.ConvertAll(p =>
+        {
+            Assert.True(RtpHeader.TryParse(p, out var header, out int offset, out int length));
+            return (header, offset, length);
+        });
+        void Round()
+        {
+            for (int i = 0; i < packets.Count; i++)
+            {
+                depacketizer.Push(parsed[i].header, packets[i].AsSpan(parsed[i].offset, parsed[i].length), sink);
+            }
+
+            depacketizer.Reset(); // the capture starts over: not a gap
+            packetize();
+        }
+
+        Round();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            Round();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>Index of the first packet of access unit <paramref name="unit"/> (units end at the marker bit).</summary>
+    public static int FirstPacketOf(List<byte[]> packets, int unit)
+    {
+        int seen = 0;
+        for (int i = 0; i < packets.Count; i++)
+        {
+            if (seen == unit)
+            {
+                return i;
+            }
+
+            if (PacketCollector.Header(packets[i]).Marker)
+            {
+                seen++;
+            }
+        }
+
+        throw new InvalidOperationException("no such unit");
+    }
 }

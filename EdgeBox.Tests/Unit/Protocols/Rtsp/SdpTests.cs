@@ -306,7 +306,10 @@ public sealed class SdpTests
     [InlineData("MP4A-LATM", "config=40002420", null)]
     [InlineData("H265", "", "H265")]
     [InlineData("OPUS", "sprop-stereo=1", "Opus")]
-    [InlineData("VP8", "", null)]
+    [InlineData("VP8", "", "Vp8")]
+    [InlineData("vp9", "profile-id=2", "Vp9")]
+    [InlineData("AV1", "", "Av1")]
+    [InlineData("VP10", "", null)]
     public void Codec_is_recognised_from_the_encoding_name(string encoding, string fmtp, string? codecName)
     {
         CodecId? codec = codecName is null ? null : Enum.Parse<CodecId>(codecName);
