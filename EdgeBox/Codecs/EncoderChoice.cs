@@ -35,11 +35,26 @@ internal sealed class EncoderChoice(IReadOnlyList<EncoderCandidate> candidates, 
             list.Add(new EncoderCandidate(name, true, preset => HardwareOptions(hardware, preset)) { Api = hardware });
         }
 
-        list.Add(codec switch
+        switch (codec)
         {
-            VideoCodecSetting.H265 => new EncoderCandidate("libx265", false, preset => $"preset={preset}:tune=zerolatency:x265-params=log-level=error"),
-            _ => new EncoderCandidate("libx264", false, preset => $"preset={preset}:tune=zerolatency"),
-        });
+            case VideoCodecSetting.H265:
+                list.Add(new EncoderCandidate("libx265", false, preset => $"preset={preset}:tune=zerolatency:x265-params=log-level=error"));
+                break;
+            case VideoCodecSetting.Vp9:
+                // Real time: no look-ahead (it would hold frames back), row multithreading, speed from the preset.
+                list.Add(new EncoderCandidate("libvpx-vp9", false, preset => $"deadline=realtime:cpu-used={VpxSpeed(preset)}:lag-in-frames=0:row-mt=1:error-resilient=1"));
+                break;
+            case VideoCodecSetting.Av1:
+                // SVT-AV1 is the fast software AV1 encoder (low-delay prediction: no frames held back; it
+                // takes no max rate in that mode); libaom (realtime usage) where a build lacks it.
+                list.Add(new EncoderCandidate("libsvtav1", false, preset => $"preset={SvtPreset(preset)}:svtav1-params=pred-struct=1:maxrate=0"));
+                list.Add(new EncoderCandidate("libaom-av1", false, preset => $"usage=realtime:cpu-used={VpxSpeed(preset)}:lag-in-frames=0:row-mt=1"));
+                break;
+            default:
+                list.Add(new EncoderCandidate("libx264", false, preset => $"preset={preset}:tune=zerolatency"));
+                break;
+        }
+
         return list;
     }
 
@@ -49,11 +64,15 @@ internal sealed class EncoderChoice(IReadOnlyList<EncoderCandidate> candidates, 
         {
             VideoCodecSetting.H264 => "h264",
             VideoCodecSetting.H265 => "hevc",
+            VideoCodecSetting.Vp9 => "vp9",
+            VideoCodecSetting.Av1 => "av1",
             _ => null,
         };
         return (family, hardware) switch
         {
             (null, _) => null,
+            ("vp9", HwAccelSetting.Cuda or HwAccelSetting.V4l2m2m) => null, // NVENC and V4L2 M2M have no VP9 encoder
+            ("av1", HwAccelSetting.V4l2m2m) => null,
             (_, HwAccelSetting.Cuda) => family + "_nvenc",
             (_, HwAccelSetting.Vaapi) => family + "_vaapi",
             (_, HwAccelSetting.Qsv) => family + "_qsv",
@@ -61,6 +80,24 @@ internal sealed class EncoderChoice(IReadOnlyList<EncoderCandidate> candidates, 
             _ => null,
         };
     }
+
+    /// <summary>x264 preset names onto libvpx/libaom <c>cpu-used</c> (0 slowest, 8-10 real time).</summary>
+    private static int VpxSpeed(string preset) => preset switch
+    {
+        "ultrafast" or "superfast" => 8,
+        "veryfast" or "faster" => 7,
+        "fast" or "medium" => 6,
+        _ => 5,
+    };
+
+    /// <summary>x264 preset names onto SVT-AV1 presets (0 slowest, 12/13 fastest).</summary>
+    private static int SvtPreset(string preset) => preset switch
+    {
+        "ultrafast" or "superfast" => 12,
+        "veryfast" or "faster" => 10,
+        "fast" or "medium" => 8,
+        _ => 6,
+    };
 
     /// <summary>x264 preset names mapped onto what each hardware family calls its speed settings.</summary>
     private static string? HardwareOptions(HwAccelSetting hardware, string preset)

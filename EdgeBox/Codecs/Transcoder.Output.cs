@@ -21,7 +21,7 @@ internal sealed partial class Transcoder
         public OutputState(Transcoder owner, IReadOnlyList<MediaTrack> sourceTracks, AudioEncoder? audioEncoder)
         {
             _owner = owner;
-            var codec = owner._profile.Video.Codec == VideoCodecSetting.H265 ? CodecId.H265 : CodecId.H264;
+            var codec = OutputCodec(owner._profile.Video.Codec);
             _video = new MediaTrack(0, codec, 90000, 0, CodecParameters.None);
             _tracks = [_video];
             _audioIndex = new int[sourceTracks.Count];
@@ -45,6 +45,8 @@ internal sealed partial class Transcoder
                 }
             }
         }
+
+        public CodecId VideoCodec => _video.Codec;
 
         public void WriteVideo(ReadOnlySpan<byte> accessUnit, long pts, bool keyframe)
         {
@@ -101,7 +103,7 @@ internal sealed partial class Transcoder
         {
             lock (_gate)
             {
-                if (_published is null && keyframe && _video.Parameters.Sps is not null)
+                if (_published is null && keyframe && Describable(_video))
                 {
                     if (_owner._output.TryPublish("transcode-" + _owner._profile.Name, "transcode", _tracks, allowOverride: true, out var source)
                         == PublishRefusal.None)
@@ -116,4 +118,21 @@ internal sealed partial class Transcoder
             }
         }
     }
+
+    /// <summary>The track codec a profile's video codec setting produces.</summary>
+    internal static CodecId OutputCodec(VideoCodecSetting codec) => codec switch
+    {
+        VideoCodecSetting.H265 => CodecId.H265,
+        VideoCodecSetting.Vp9 => CodecId.Vp9,
+        VideoCodecSetting.Av1 => CodecId.Av1,
+        _ => CodecId.H264,
+    };
+
+    /// <summary>Whether the track can be described to readers yet (SDP): its parameter sets, sequence header or size are known.</summary>
+    private static bool Describable(MediaTrack video) => video.Codec switch
+    {
+        CodecId.H264 or CodecId.H265 => video.Parameters.Sps is not null,
+        CodecId.Av1 => video.Parameters.SequenceHeader is not null,
+        _ => video.Parameters.Width > 0,
+    };
 }

@@ -222,7 +222,7 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
                     while (pipeline.TryReceive(out var packet))
                     {
                         canonical.ResetWrittenCount();
-                        if (AnnexB.ToLengthPrefixed(packet.Data, canonical) > 0)
+                        if (ToCanonical(output.VideoCodec, packet.Data, canonical) > 0)
                         {
                             output.WriteVideo(canonical.WrittenSpan, packet.Pts, packet.Keyframe);
                             Interlocked.Increment(ref _framesOut);
@@ -243,6 +243,32 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
         finally
         {
             pipeline?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// An encoder's packet in the track's canonical form (<see cref="CodecId"/>): H.264/H.265 from Annex B
+    /// to length-prefixed; AV1 without its temporal delimiter; VP9 as it is. Returns the bytes written.
+    /// </summary>
+    internal static int ToCanonical(CodecId codec, ReadOnlySpan<byte> packet, ArrayBufferWriter<byte> canonical)
+    {
+        switch (codec)
+        {
+            case CodecId.H264 or CodecId.H265:
+                return AnnexB.ToLengthPrefixed(packet, canonical);
+            case CodecId.Av1:
+                foreach (var obu in Av1Obu.Enumerate(packet))
+                {
+                    if (obu.Type is not (Av1Obu.TemporalDelimiter or Av1Obu.TileList or Av1Obu.Padding))
+                    {
+                        canonical.Write(obu.Data);
+                    }
+                }
+
+                return canonical.WrittenCount;
+            default:
+                canonical.Write(packet);
+                return packet.Length;
         }
     }
 
@@ -305,6 +331,11 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
                 // The hardware encoder cannot open here: fall back to software for this stream.
                 encoders.ReportFallback(_output.Name, candidate.Name, ex.Message);
                 _softwareOnly = true;
+            }
+            catch (FfmpegException ex) when (!ReferenceEquals(candidate, encoders.Candidates[^1]))
+            {
+                // A software encoder this FFmpeg build lacks (or rejects): the next one.
+                Log.EncoderUnavailable(_logger, _output.Name, candidate.Name, ex.Message);
             }
         }
 
@@ -394,6 +425,10 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
         [LoggerMessage(EventId = Infrastructure.EventIds.TranscodeStarted, EventName = "TranscodeStarted", Level = LogLevel.Information,
             Message = "Transcode {Path}: {Encoder} {Width}x{Height} at {Fps} fps")]
         public static partial void Started(ILogger logger, string path, string encoder, int width, int height, int fps);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.TranscodeEncoderUnavailable, EventName = "TranscodeEncoderUnavailable", Level = LogLevel.Information,
+            Message = "Transcode {Path}: {Encoder} cannot be used ({Reason}); trying the next encoder")]
+        public static partial void EncoderUnavailable(ILogger logger, string path, string encoder, string reason);
 
         [LoggerMessage(EventId = Infrastructure.EventIds.TranscodeFailed, EventName = "TranscodeFailed", Level = LogLevel.Warning,
             Message = "Transcode {Path} failed: {Reason}; retrying")]

@@ -222,11 +222,6 @@ internal static class ConfigValidator
                 errors.Add(at.Error(profileKey + ".video", "codec copy passes the video through: width, height, fps and bitrate do not apply"));
             }
 
-            if (video.Codec is VideoCodecSetting.Av1 or VideoCodecSetting.Vp9)
-            {
-                errors.Add(at.Error(profileKey + ".video.codec", "av1 and vp9 output needs their RTP packetizers, which arrive with WebRTC; use h264 or h265"));
-            }
-
             if (video.Gop < TimeSpan.FromMilliseconds(100) || video.Gop > TimeSpan.FromMinutes(1))
             {
                 errors.Add(at.Error(profileKey + ".video.gop", "must be from 100ms to 1m"));

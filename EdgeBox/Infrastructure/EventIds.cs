@@ -76,6 +76,7 @@ internal static class EventIds
     public const int TestSourceFailed = 419;
     public const int HardwareUnavailableForStream = 420;
     public const int HardwareDecodeUnavailable = 421;
+    public const int TranscodeEncoderUnavailable = 422;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

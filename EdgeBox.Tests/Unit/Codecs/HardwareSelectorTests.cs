@@ -48,6 +48,18 @@ public sealed class HardwareSelectorTests
         Assert.Equal(["h264_qsv", "libx264"], EncoderChoice.For(VideoCodecSetting.H264, HwAccelSetting.Qsv).Select(c => c.Name));
         Assert.Equal(["libx264"], EncoderChoice.For(VideoCodecSetting.H264, HwAccelSetting.None).Select(c => c.Name));
         Assert.Equal("preset=veryfast:tune=zerolatency", EncoderChoice.For(VideoCodecSetting.H264, HwAccelSetting.None)[0].Options("veryfast"));
+        Assert.Equal(HwAccelSetting.Cuda, EncoderChoice.For(VideoCodecSetting.H264, HwAccelSetting.Cuda)[0].Api);
+    }
+
+    [Fact]
+    public void Vp9_and_av1_have_real_time_software_encoders_and_hardware_only_where_the_api_has_one()
+    {
+        Assert.Equal(["libvpx-vp9"], EncoderChoice.For(VideoCodecSetting.Vp9, HwAccelSetting.Cuda).Select(c => c.Name));
+        Assert.Equal(["vp9_vaapi", "libvpx-vp9"], EncoderChoice.For(VideoCodecSetting.Vp9, HwAccelSetting.Vaapi).Select(c => c.Name));
+        Assert.Equal(["av1_nvenc", "libsvtav1", "libaom-av1"], EncoderChoice.For(VideoCodecSetting.Av1, HwAccelSetting.Cuda).Select(c => c.Name));
+        Assert.Equal(["libsvtav1", "libaom-av1"], EncoderChoice.For(VideoCodecSetting.Av1, HwAccelSetting.V4l2m2m).Select(c => c.Name));
+        Assert.Contains("deadline=realtime", EncoderChoice.For(VideoCodecSetting.Vp9, HwAccelSetting.None)[0].Options("veryfast"), StringComparison.Ordinal);
+        Assert.Contains("pred-struct=1", EncoderChoice.For(VideoCodecSetting.Av1, HwAccelSetting.None)[0].Options("ultrafast"), StringComparison.Ordinal);
     }
 
     [Theory]

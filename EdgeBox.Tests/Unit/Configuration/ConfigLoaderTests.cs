@@ -150,7 +150,7 @@ public sealed class ConfigLoaderTests
     [InlineData("paths: { cam1: { transcode: [{ video: { width: 640 } }] } }", "paths.cam1.transcode[0]", "needs a name")]
     [InlineData("paths: { cam1: { transcode: [{ name: x, video: { width: 641 } }] } }", "paths.cam1.transcode[0].video", "must be even")]
     [InlineData("paths: { cam1: { transcode: [{ name: x, video: { codec: copy, width: 640 } }] } }", "paths.cam1.transcode[0].video", "passes the video through")]
-    [InlineData("paths: { cam1: { transcode: [{ name: x, video: { codec: vp9 } }] } }", "paths.cam1.transcode[0].video.codec", "arrive with WebRTC")]
+    [InlineData("paths: { cam1: { transcode: [{ name: x, onDemandCloseAfter: 2h }] } }", "paths.cam1.transcode[0].onDemandCloseAfter", "must be from 0s to 1h")]
     [InlineData("paths: { cam1: { transcode: [{ name: x, video: { bitrate: fast } }] } }", "paths.cam1.transcode[0].video.bitrate", "expected a bit rate")]
     [InlineData("paths: { cam1: { transcode: [{ name: x, video: { gop: 5m } }] } }", "paths.cam1.transcode[0].video.gop", "from 100ms to 1m")]
     [InlineData("paths: { demo: { source: testsrc, testsrc: { size: 641x480 } } }", "paths.demo.testsrc.size", "even sizes")]
