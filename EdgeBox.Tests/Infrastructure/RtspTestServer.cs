@@ -66,6 +66,17 @@ internal sealed class RtspTestServer : IAsyncDisposable
         return process;
     }
 
+    /// <summary>
+    /// ffmpeg publishing a test pattern (H.264, one keyframe a second; with <paramref name="audio"/> a
+    /// 1 kHz AAC tone) to <paramref name="path"/> over RTSP/TCP in real time, stopped with the server.
+    /// </summary>
+    public ExternalProcess PublishTestPattern(string path, string size = "640x360", int fps = 15, int seconds = 60, bool audio = false) =>
+        Track(ExternalProcess.Start("ffmpeg", [
+            "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", $"testsrc2=size={size}:rate={fps}",
+            .. audio ? (string[])["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-c:a", "aac", "-b:a", "64k"] : [],
+            "-t", $"{seconds}", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", $"{fps}", "-pix_fmt", "yuv420p",
+            "-f", "rtsp", "-rtsp_transport", "tcp", $"{Rtsp}{path}"]));
+
     /// <summary>Waits, through the REST API, until a publisher's path is ready and has received frames.</summary>
     public async Task WaitReadyAsync(string path, ExternalProcess publisher)
     {

@@ -38,10 +38,7 @@ public sealed class HardwareFallbackTests : IAsyncLifetime
             Assert.Contains(hardware.GetProperty("apis").EnumerateArray(), a => a.GetProperty("name").GetString() == "cuda" && !a.GetProperty("available").GetBoolean());
         }
 
-        var publisher = _box.Track(ExternalProcess.Start("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=15", "-t", "60",
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
-            "-f", "rtsp", "-rtsp_transport", "tcp", $"{_box.Rtsp}cam1"));
+        var publisher = _box.PublishTestPattern("cam1", "640x480");
         await _box.WaitReadyAsync("cam1", publisher);
 
         var (code, probe, errors) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-rtsp_transport", "tcp",

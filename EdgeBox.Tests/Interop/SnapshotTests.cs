@@ -30,10 +30,7 @@ public sealed class SnapshotTests : IAsyncLifetime
     [Fact]
     public async Task Snapshots_are_decodable_jpegs_of_the_requested_width()
     {
-        var publisher = _box.Track(ExternalProcess.Start("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-t", "30",
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50", "-pix_fmt", "yuv420p",
-            "-f", "rtsp", "-rtsp_transport", "tcp", $"{_box.Rtsp}live/snap"));
+        var publisher = _box.PublishTestPattern("live/snap", "1280x720", fps: 25, seconds: 30);
         await _box.WaitReadyAsync("live/snap", publisher);
 
         using var full = await _box.Http.GetAsync(new Uri(_box.Api, "/api/v1/paths/live/snap/snapshot.jpg"));

@@ -25,10 +25,7 @@ public sealed class TranscodeSoakTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _box.DisposeAsync();
 
-    private ExternalProcess Publish(int seconds) => _box.Track(ExternalProcess.Start("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-        "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", $"{seconds}",
-        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
-        "-f", "rtsp", "-rtsp_transport", "tcp", $"{_box.Rtsp}cam1"));
+    private ExternalProcess Publish(int seconds) => _box.PublishTestPattern("cam1", seconds: seconds, audio: true);
 
     private int Count(string text)
     {

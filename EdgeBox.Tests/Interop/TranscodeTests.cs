@@ -22,10 +22,7 @@ public sealed class TranscodeTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _box.DisposeAsync();
 
-    private ExternalProcess Publish(string path) => _box.Track(ExternalProcess.Start("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-        "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=20", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", "60",
-        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
-        "-f", "rtsp", "-rtsp_transport", "tcp", $"{_box.Rtsp}{path}"));
+    private ExternalProcess Publish(string path) => _box.PublishTestPattern(path, "1280x720", fps: 20, audio: true);
 
     private async Task<JsonElement> CopyAndProbeAsync(string path, double seconds)
     {

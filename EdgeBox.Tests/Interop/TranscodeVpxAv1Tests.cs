@@ -29,10 +29,7 @@ public sealed class TranscodeVpxAv1Tests : IAsyncLifetime
 
     private async Task PublishAsync()
     {
-        var publisher = _box.Track(ExternalProcess.Start("ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15", "-t", "60",
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
-            "-f", "rtsp", "-rtsp_transport", "tcp", $"{_box.Rtsp}cam1"));
+        var publisher = _box.PublishTestPattern("cam1");
         await _box.WaitReadyAsync("cam1", publisher);
     }
 
