@@ -18,6 +18,7 @@ public sealed class TranscodeTests : IAsyncLifetime
                     transcode:
                       - { name: 720p, video: { codec: h264, height: 720, fps: 10, bitrate: 1M, gop: 1s, preset: ultrafast }, audio: { codec: opus, bitrate: 64k } }
                       - { name: small, video: { width: 320 }, audio: { codec: copy }, onDemand: true }
+                      - { name: tiny, video: { width: 160, fps: 5, preset: ultrafast }, audio: { codec: opus, bitrate: 64k }, onDemand: true }
                 """);
 
     public async Task DisposeAsync() => await _box.DisposeAsync();
@@ -72,6 +73,23 @@ public sealed class TranscodeTests : IAsyncLifetime
         Assert.True(await sourceReader.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, sourceReader.ExitCode);
         Assert.Equal("", sourceReader.StandardError.Trim());
+    }
+
+    [Fact]
+    public async Task Two_profiles_that_want_opus_share_one_audio_conversion()
+    {
+        int logStart = _box.Process.Output.Length; // earlier tests of this class had sources (and conversions) of their own
+        var publisher = Publish("cam1");
+        await _box.WaitReadyAsync("cam1", publisher);
+        var big = await CopyAndProbeAsync("cam1/720p", 3);
+        var tiny = await CopyAndProbeAsync("cam1/tiny", 3);
+        Assert.Equal("48000", Stream(big, "opus").GetProperty("sample_rate").GetString());
+        Assert.Equal("48000", Stream(tiny, "opus").GetProperty("sample_rate").GetString());
+        Assert.True(Stream(tiny, "opus").GetProperty("nb_read_packets").GetString() is { } packets && int.Parse(packets, CultureInfo.InvariantCulture) > 50);
+        string log = _box.Process.Output[logStart..];
+        string line = "Path cam1: converting audio aac to opus at 64000 bit/s";
+        Assert.Equal(log.IndexOf(line, StringComparison.Ordinal), log.LastIndexOf(line, StringComparison.Ordinal));
+        Assert.Contains(line, log, StringComparison.Ordinal);
     }
 
     [Fact]

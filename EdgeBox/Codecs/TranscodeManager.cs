@@ -26,6 +26,7 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
 
     private readonly PathManager _paths;
     private readonly DecoderHub _decoders;
+    private readonly AudioConverterHub _audio;
     private readonly MediaBufferPool _pool;
     private readonly Hosting.NativeCapabilities _native;
     private readonly Events.EventBus _events;
@@ -38,9 +39,10 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
     private ITimer? _timer;
     private bool _stopped;
 
-    public TranscodeManager(EdgeBoxConfig config, PathManager paths, DecoderHub decoders, MediaBufferPool pool, Hosting.NativeCapabilities native,
-        Events.EventBus events, TimeProvider time, ILoggerFactory loggers)
+    public TranscodeManager(EdgeBoxConfig config, PathManager paths, DecoderHub decoders, AudioConverterHub audio, MediaBufferPool pool,
+        Hosting.NativeCapabilities native, Events.EventBus events, TimeProvider time, ILoggerFactory loggers)
     {
+        _audio = audio;
         _latest = config;
         _paths = paths;
         _decoders = decoders;
@@ -235,7 +237,7 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
     }
 
     private Transcoder CreateTranscoder(MediaPath source, MediaPath output, PathConfig settings, TranscodeProfile profile) =>
-        new(source, output, profile, token => ChooseEncodersAsync(output.Name, settings.Hwaccel, profile.Video.Codec, token), _decoders, _pool, _time,
+        new(source, output, profile, token => ChooseEncodersAsync(output.Name, settings.Hwaccel, profile.Video.Codec, token), _decoders, _audio, _pool, _time,
             _loggers.CreateLogger<Transcoder>());
 
     /// <summary>

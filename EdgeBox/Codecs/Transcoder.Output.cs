@@ -17,8 +17,8 @@ internal sealed partial class Transcoder
 
         private readonly int _encodedSource = -1;
 
-        /// <param name="audioEncoder">When the profile converts audio: the encoder for the first audio track (its output track replaces that one).</param>
-        public OutputState(Transcoder owner, IReadOnlyList<MediaTrack> sourceTracks, AudioEncoder? audioEncoder)
+        /// <param name="conversion">When the profile converts audio: the shared conversion of the first audio track (its output track replaces that one).</param>
+        public OutputState(Transcoder owner, IReadOnlyList<MediaTrack> sourceTracks, AudioConversion? conversion)
         {
             _owner = owner;
             var codec = OutputCodec(owner._profile.Video.Codec);
@@ -32,11 +32,10 @@ internal sealed partial class Transcoder
                 if (!track.IsVideo && owner._profile.Audio.Codec != AudioCodecSetting.None)
                 {
                     _audioIndex[i] = _tracks.Count;
-                    if (audioEncoder is not null && _encodedSource < 0)
+                    if (conversion is not null && conversion.Source.Index == i)
                     {
                         _encodedSource = i;
-                        var parameters = audioEncoder.Codec == CodecId.Aac ? new CodecParameters { AudioSpecificConfig = audioEncoder.Extradata } : CodecParameters.None;
-                        _tracks.Add(new MediaTrack(_tracks.Count, audioEncoder.Codec, audioEncoder.SampleRate, audioEncoder.Channels, parameters));
+                        _tracks.Add(conversion.OutputTrack(_tracks.Count));
                     }
                     else
                     {

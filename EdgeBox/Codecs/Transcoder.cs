@@ -26,6 +26,7 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
     private EncoderChoice? _encoders;
     private bool _softwareOnly;
     private readonly DecoderHub _decoders;
+    private readonly AudioConverterHub _audio;
     private readonly MediaBufferPool _pool;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -42,8 +43,9 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
     /// after start-up, and an always-on profile must not settle for software before it is known.
     /// </param>
     public Transcoder(MediaPath source, MediaPath output, TranscodeProfile profile, Func<CancellationToken, Task<EncoderChoice>> chooseEncoders,
-        DecoderHub decoders, MediaBufferPool pool, TimeProvider time, ILogger logger)
+        DecoderHub decoders, AudioConverterHub audio, MediaBufferPool pool, TimeProvider time, ILogger logger)
     {
+        _audio = audio;
         _source = source;
         _output = output;
         _profile = profile;
@@ -134,13 +136,13 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
                 Interlocked.Increment(ref _framesDropped);
             }
         });
-        using var audioEncoder = OpenAudioEncoder(sourceTracks);
-        var output = new OutputState(this, sourceTracks, audioEncoder);
+        var conversion = ConvertAudio(sourceTracks);
+        var output = new OutputState(this, sourceTracks, conversion);
         var audioCopy = Task.CompletedTask;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         try
         {
-            audioCopy = AudioAsync(output, sourceTracks, audioEncoder, stop.Token);
+            audioCopy = AudioAsync(output, sourceTracks, conversion, stop.Token);
             await EncodeAsync(pictures.Reader, output, encoders, stop.Token).ConfigureAwait(false);
         }
         finally
@@ -343,10 +345,10 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
     }
 
     /// <summary>
-    /// An encoder when the profile asks for Opus or AAC and the source's first audio track is something
-    /// else (AAC from a camera for WebRTC, G.711 for HLS); null when the audio can be copied.
+    /// The path's shared conversion when the profile asks for Opus or AAC and the source's first audio
+    /// track is something else (AAC from a camera for WebRTC, G.711 for HLS); null when the audio can be copied.
     /// </summary>
-    private AudioEncoder? OpenAudioEncoder(IReadOnlyList<MediaTrack> sourceTracks)
+    private AudioConversion? ConvertAudio(IReadOnlyList<MediaTrack> sourceTracks)
     {
         var wanted = _profile.Audio.Codec switch
         {
@@ -359,48 +361,39 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
             return null;
         }
 
-        return AudioEncoder.Open(wanted.Value, audio.ClockRate, audio.Channels, _profile.Audio.Bitrate);
+        return _audio.For(_source, audio, wanted.Value, _profile.Audio.Bitrate);
     }
 
-    /// <summary>Copies the source's audio tracks to the derived path, re-encoding the one <paramref name="encoder"/> is for.</summary>
-    private async Task AudioAsync(OutputState output, IReadOnlyList<MediaTrack> sourceTracks, AudioEncoder? encoder, CancellationToken token)
+    /// <summary>Copies the source's audio tracks to the derived path; the converted one comes from the shared conversion.</summary>
+    private async Task AudioAsync(OutputState output, IReadOnlyList<MediaTrack> sourceTracks, AudioConversion? conversion, CancellationToken token)
     {
         if (_profile.Audio.Codec == AudioCodecSetting.None || !sourceTracks.Any(t => !t.IsVideo))
         {
             return;
         }
 
-        using var reader = _source.TryAddReader("transcode audio", 0);
-        if (reader is null)
-        {
-            return;
-        }
-
-        int encoded = output.EncodedSource;
-        using var decoder = encoder is null ? null : Decoder.Open(sourceTracks[encoded]);
-        using var frame = new MediaFrame();
+        using var converted = conversion?.Subscribe(output.WriteEncodedAudio);
         try
         {
+            if (!sourceTracks.Any(t => !t.IsVideo && t.Index != output.EncodedSource))
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, _time, token).ConfigureAwait(false); // nothing to copy: just keep the subscription
+                return;
+            }
+
+            using var reader = _source.TryAddReader("transcode audio", 0);
+            if (reader is null)
+            {
+                return;
+            }
+
             while (await reader.Units.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 while (reader.Units.TryRead(out var unit))
                 {
-                    if (sourceTracks[unit.TrackIndex].IsVideo)
+                    if (sourceTracks[unit.TrackIndex].IsVideo || unit.TrackIndex == output.EncodedSource)
                     {
                         unit.Release();
-                    }
-                    else if (unit.TrackIndex == encoded && decoder is not null && encoder is not null)
-                    {
-                        bool accepted = decoder.Send(unit);
-                        unit.Release();
-                        while (accepted && decoder.Receive(frame))
-                        {
-                            encoder.Send(frame, sourceTracks[encoded].ClockRate);
-                            while (encoder.TryReceive(out var packet))
-                            {
-                                output.WriteEncodedAudio(packet.Data, packet.Pts);
-                            }
-                        }
                     }
                     else
                     {
@@ -412,11 +405,6 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
         catch (OperationCanceledException)
         {
             // Stopped with the run.
-        }
-        catch (FfmpegException ex)
-        {
-            Volatile.Write(ref _lastError, "audio: " + ex.Message);
-            Log.Failed(_logger, _output.Name, "audio: " + ex.Message);
         }
     }
 

@@ -102,9 +102,11 @@ internal static partial class ServiceHost
         services.AddSingleton<IPullProtocol, Codecs.TestSourceProtocol>();
         services.AddSingleton<Codecs.DecoderHub>();
         services.AddHostedService(sp => sp.GetRequiredService<Codecs.DecoderHub>());
+        services.AddSingleton<Codecs.AudioConverterHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<Codecs.AudioConverterHub>());
         services.AddSingleton<Codecs.SnapshotService>();
         services.AddSingleton(sp => new Codecs.TranscodeManager(config, sp.GetRequiredService<PathManager>(), sp.GetRequiredService<Codecs.DecoderHub>(),
-            sp.GetRequiredService<MediaBufferPool>(), sp.GetRequiredService<NativeCapabilities>(), sp.GetRequiredService<Events.EventBus>(), time,
+            sp.GetRequiredService<Codecs.AudioConverterHub>(), sp.GetRequiredService<MediaBufferPool>(), sp.GetRequiredService<NativeCapabilities>(), sp.GetRequiredService<Events.EventBus>(), time,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Codecs.TranscodeManager>());
         services.AddHostedService(sp => sp.GetRequiredService<Codecs.TranscodeManager>());

@@ -77,6 +77,8 @@ internal static class EventIds
     public const int HardwareUnavailableForStream = 420;
     public const int HardwareDecodeUnavailable = 421;
     public const int TranscodeEncoderUnavailable = 422;
+    public const int AudioConversionStarted = 423;
+    public const int AudioConversionFailed = 424;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;
