@@ -16,6 +16,7 @@ internal static class StorageVerifier
         {
             results.Add(RoundTrip(db, ConfigHistoryShape.Instance));
             results.Add(RoundTrip(db, EventShape.Instance));
+            results.Add(RoundTrip(db, SegmentShape.Instance));
         }
 
         File.Delete(scratchFile);
