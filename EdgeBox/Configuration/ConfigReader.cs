@@ -16,7 +16,8 @@ internal sealed partial class ConfigReader
     internal static readonly string[] PathKeys =
     [
         "source", "sourceOnDemand", "sourceOnDemandStartTimeout", "sourceOnDemandCloseAfter", "rtspTransport", "sourceFingerprint",
-        "reconnectDelay", "reconnectMaxDelay", "forward", "testsrc", "hwaccel", "transcode", "record", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass",
+        "reconnectDelay", "reconnectMaxDelay", "forward", "testsrc", "hwaccel", "transcode", "record", "recordPath", "recordSegmentDuration",
+        "recordPartDuration", "recordDeleteAfter", "recordMaxSize", "recordMinFreeDisk", "preRoll", "clipRetention", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass",
     ];
 
     private readonly List<ConfigError> _errors;
@@ -210,6 +211,14 @@ internal sealed partial class ConfigReader
                 "testsrc" => value with { TestSrc = ReadTestSource(child, path + ".testsrc") },
                 "transcode" => value with { Transcode = ReadTranscode(child, path + ".transcode") },
                 "record" => value with { Record = Bool(child, path + ".record", false) },
+                "recordPath" => value with { RecordPath = String(child, path + ".recordPath", "", allowEmpty: false) },
+                "recordSegmentDuration" => value with { RecordSegmentDuration = Duration(child, path + ".recordSegmentDuration", TimeSpan.FromMinutes(10)) },
+                "recordPartDuration" => value with { RecordPartDuration = Duration(child, path + ".recordPartDuration", TimeSpan.FromSeconds(1)) },
+                "recordDeleteAfter" => value with { RecordDeleteAfter = Duration(child, path + ".recordDeleteAfter", TimeSpan.FromDays(7)) },
+                "recordMaxSize" => value with { RecordMaxSize = ByteSize(child, path + ".recordMaxSize") },
+                "recordMinFreeDisk" => value with { RecordMinFreeDisk = Floor(child, path + ".recordMinFreeDisk") },
+                "preRoll" => value with { PreRoll = Duration(child, path + ".preRoll", TimeSpan.Zero) },
+                "clipRetention" => value with { ClipRetention = Duration(child, path + ".clipRetention", TimeSpan.FromDays(7)) },
                 "maxReaders" => value with { MaxReaders = Int(child, path + ".maxReaders", 0, 0, 1_000_000) },
                 "overridePublisher" => value with { OverridePublisher = Bool(child, path + ".overridePublisher", false) },
                 "publishUser" => value with { PublishUser = String(child, path + ".publishUser", "", allowEmpty: false) },
@@ -316,7 +325,29 @@ internal sealed partial class ConfigReader
         return fallback;
     }
 
-    /// <summary>Durations as Go/MediaMTX write them: 500ms, 10s, 2m, 1h30m; a bare number is seconds.</summary>
+    private long ByteSize(YamlNode node, string path)
+    {
+        if (node is YamlScalar { IsNull: false } s && ByteSizeText.TryParse(s.Value, out long value))
+        {
+            return value;
+        }
+
+        Error(path, node, $"expected a size such as 50G, 500M or 0, found {Describe(node)}");
+        return 0;
+    }
+
+    private DiskFloor Floor(YamlNode node, string path)
+    {
+        if (node is YamlScalar { IsNull: false } s && DiskFloor.TryParse(s.Value, out var value))
+        {
+            return value;
+        }
+
+        Error(path, node, $"expected a percentage of the volume (10%) or a size (20G), found {Describe(node)}");
+        return DiskFloor.Default;
+    }
+
+    /// <summary>Durations as Go/MediaMTX write them: 500ms, 10s, 2m, 1h30m, 7d; a bare number is seconds.</summary>
     private TimeSpan Duration(YamlNode node, string path, TimeSpan fallback)
     {
         if (node is YamlScalar { IsNull: false } s && DurationText.TryParse(s.Value, out var value))

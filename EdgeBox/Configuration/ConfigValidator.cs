@@ -56,6 +56,11 @@ internal static class ConfigValidator
         foreach (var path in config.Paths)
         {
             string key = "paths." + path.Name;
+            if (path.Config.RecordMinFreeDisk is not null)
+            {
+                errors.Add(at.Error(key + ".recordMinFreeDisk", "the free-disk floor is for the whole recordings volume: set it in pathDefaults"));
+            }
+
             if (PathNameError(path.Name) is { } message)
             {
                 errors.Add(at.Error(key, message));
@@ -151,6 +156,8 @@ internal static class ConfigValidator
 
     private static void Path(PathConfig path, string key, List<ConfigError> errors, ConfigLocator at)
     {
+        Recording(path, key, errors, at);
+
         Pair(path.PublishUser, path.PublishPass, key + ".publishUser", key + ".publishPass", errors, at);
         Pair(path.ReadUser, path.ReadPass, key + ".readUser", key + ".readPass", errors, at);
         if (path.Source is { } source && source != PathSources.Publisher)
@@ -231,6 +238,38 @@ internal static class ConfigValidator
             {
                 errors.Add(at.Error(profileKey + ".onDemandCloseAfter", "must be from 0s to 1h"));
             }
+        }
+    }
+
+    private static void Recording(PathConfig path, string key, List<ConfigError> errors, ConfigLocator at)
+    {
+        if (path.RecordPath is { } pattern)
+        {
+            string[] required = ["%path", "%Y", "%m", "%d", "%H", "%M", "%S"];
+            var missing = required.Where(field => !pattern.Contains(field, StringComparison.Ordinal)).ToList();
+            if (missing.Count > 0)
+            {
+                errors.Add(at.Error(key + ".recordPath", $"needs {string.Join(", ", missing)}: file names carry the path and the UTC start time, which rebuilds the index"));
+            }
+            else if (!pattern.EndsWith(".mp4", StringComparison.Ordinal) || System.IO.Path.IsPathRooted(pattern) || pattern.Split('/').Contains(".."))
+            {
+                errors.Add(at.Error(key + ".recordPath", "a relative path inside the data directory, ending in .mp4"));
+            }
+        }
+
+        if (path.RecordSegmentDuration is { } segment && (segment < TimeSpan.FromSeconds(10) || segment > TimeSpan.FromHours(24)))
+        {
+            errors.Add(at.Error(key + ".recordSegmentDuration", "must be from 10s to 24h"));
+        }
+
+        if (path.RecordPartDuration is { } part && (part < TimeSpan.FromMilliseconds(200) || part > TimeSpan.FromSeconds(10)))
+        {
+            errors.Add(at.Error(key + ".recordPartDuration", "must be from 200ms to 10s"));
+        }
+
+        if (path.PreRoll is { } preRoll && preRoll > TimeSpan.FromMinutes(5))
+        {
+            errors.Add(at.Error(key + ".preRoll", "must be at most 5m (it is kept in memory)"));
         }
     }
 

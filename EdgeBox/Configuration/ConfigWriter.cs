@@ -151,6 +151,15 @@ internal static class ConfigWriter
             Pair(e, "record", record);
         }
 
+        Optional(e, "recordPath", path.RecordPath);
+        Duration(e, "recordSegmentDuration", path.RecordSegmentDuration);
+        Duration(e, "recordPartDuration", path.RecordPartDuration);
+        Duration(e, "recordDeleteAfter", path.RecordDeleteAfter);
+        Optional(e, "recordMaxSize", path.RecordMaxSize is { } maxSize ? ByteSizeText.Format(maxSize) : null);
+        Optional(e, "recordMinFreeDisk", path.RecordMinFreeDisk?.ToString());
+        Duration(e, "preRoll", path.PreRoll);
+        Duration(e, "clipRetention", path.ClipRetention);
+
         if (path.MaxReaders is { } maxReaders)
         {
             Pair(e, "maxReaders", Number(maxReaders));

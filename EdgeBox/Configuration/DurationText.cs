@@ -2,11 +2,11 @@ using System.Globalization;
 
 namespace EdgeBox.Configuration;
 
-/// <summary>Durations as Go and MediaMTX write them (<c>500ms</c>, <c>10s</c>, <c>2m</c>, <c>1h30m</c>); a bare number is seconds.</summary>
+/// <summary>Durations as Go and MediaMTX write them (<c>500ms</c>, <c>10s</c>, <c>2m</c>, <c>1h30m</c>, and MediaMTX's <c>7d</c>); a bare number is seconds.</summary>
 internal static class DurationText
 {
-    /// <summary>Longest duration accepted: 30 days.</summary>
-    private static readonly TimeSpan Max = TimeSpan.FromDays(30);
+    /// <summary>Longest duration accepted: ten years (recording retention); each key's validator narrows it.</summary>
+    private static readonly TimeSpan Max = TimeSpan.FromDays(3650);
 
     public static bool TryParse(string text, out TimeSpan value)
     {
@@ -49,6 +49,7 @@ internal static class DurationText
                 "s" => 1,
                 "m" => 60,
                 "h" => 3600,
+                "d" => 86400,
                 _ => -1,
             };
             if (scale < 0)
@@ -73,6 +74,12 @@ internal static class DurationText
 
         long seconds = (long)value.TotalSeconds;
         string result = "";
+        if (seconds >= 86400)
+        {
+            result += (seconds / 86400).ToString(CultureInfo.InvariantCulture) + "d";
+            seconds %= 86400;
+        }
+
         if (seconds >= 3600)
         {
             result += (seconds / 3600).ToString(CultureInfo.InvariantCulture) + "h";

@@ -133,6 +133,14 @@ internal sealed record PathConfig
         Forward = TextList.Empty,
         Transcode = TranscodeList.Empty,
         Record = false,
+        RecordPath = "recordings/%path/%Y-%m-%d/%H-%M-%S-%f.mp4",
+        RecordSegmentDuration = TimeSpan.FromMinutes(10),
+        RecordPartDuration = TimeSpan.FromSeconds(1),
+        RecordDeleteAfter = TimeSpan.FromDays(7),
+        RecordMaxSize = 0,
+        RecordMinFreeDisk = DiskFloor.Default,
+        PreRoll = TimeSpan.Zero,
+        ClipRetention = TimeSpan.FromDays(7),
         MaxReaders = 0,
         OverridePublisher = false,
     };
@@ -173,8 +181,35 @@ internal sealed record PathConfig
     /// <summary>Transcode profiles: each publishes the derived path <c>&lt;path&gt;/&lt;name&gt;</c>.</summary>
     public TranscodeList? Transcode { get; init; }
 
-    /// <summary>Record the path to disk (the recorder arrives with the recording capability).</summary>
+    /// <summary>Record the path to disk continuously (fMP4 segments).</summary>
     public bool? Record { get; init; }
+
+    /// <summary>
+    /// Where segments go, relative to the data directory: <c>%path</c> and strftime fields in UTC
+    /// (<c>%Y %m %d %H %M %S</c>, <c>%f</c> microseconds); the time fields are how the index is rebuilt from files.
+    /// </summary>
+    public string? RecordPath { get; init; }
+
+    /// <summary>Length of a segment file (cut at the next keyframe).</summary>
+    public TimeSpan? RecordSegmentDuration { get; init; }
+
+    /// <summary>Length of a fragment: what a crash can lose at most.</summary>
+    public TimeSpan? RecordPartDuration { get; init; }
+
+    /// <summary>Segments older than this are deleted; 0 keeps them (the size limits still apply).</summary>
+    public TimeSpan? RecordDeleteAfter { get; init; }
+
+    /// <summary>Most bytes of recordings this path keeps; 0 = no limit.</summary>
+    public long? RecordMaxSize { get; init; }
+
+    /// <summary>Free space kept on the recordings volume (<c>pathDefaults</c> only: it is one volume).</summary>
+    public DiskFloor? RecordMinFreeDisk { get; init; }
+
+    /// <summary>Seconds of the live stream kept in memory, so an event clip can start before its trigger.</summary>
+    public TimeSpan? PreRoll { get; init; }
+
+    /// <summary>How long an event clip is kept from retention.</summary>
+    public TimeSpan? ClipRetention { get; init; }
 
     /// <summary>Most readers at once; 0 = no limit.</summary>
     public int? MaxReaders { get; init; }
@@ -207,6 +242,14 @@ internal sealed record PathConfig
         Hwaccel = over.Hwaccel ?? Hwaccel,
         Transcode = over.Transcode ?? Transcode,
         Record = over.Record ?? Record,
+        RecordPath = over.RecordPath ?? RecordPath,
+        RecordSegmentDuration = over.RecordSegmentDuration ?? RecordSegmentDuration,
+        RecordPartDuration = over.RecordPartDuration ?? RecordPartDuration,
+        RecordDeleteAfter = over.RecordDeleteAfter ?? RecordDeleteAfter,
+        RecordMaxSize = over.RecordMaxSize ?? RecordMaxSize,
+        RecordMinFreeDisk = over.RecordMinFreeDisk ?? RecordMinFreeDisk,
+        PreRoll = over.PreRoll ?? PreRoll,
+        ClipRetention = over.ClipRetention ?? ClipRetention,
         MaxReaders = over.MaxReaders ?? MaxReaders,
         OverridePublisher = over.OverridePublisher ?? OverridePublisher,
         PublishUser = over.PublishUser ?? PublishUser,

@@ -109,7 +109,7 @@ public sealed class ConfigLoaderTests
     [InlineData("rtsp: { sessionTimeout: 10x }", "rtsp.sessionTimeout", "expected a duration")]
     [InlineData("rtsp: { maxSessions: 0 }", "rtsp.maxSessions", "must be from 1")]
     [InlineData("media: { readerQueueSize: 2 }", "media.readerQueueSize", "must be from 8")]
-    [InlineData("media: { readerMaxLag: 100d }", "media.readerMaxLag", "expected a duration")]
+    [InlineData("media: { readerMaxLag: 100x }", "media.readerMaxLag", "expected a duration")]
     public void Wrong_types_are_errors(string yaml, string path, string message)
     {
         var error = SingleError(yaml);
@@ -154,6 +154,14 @@ public sealed class ConfigLoaderTests
     [InlineData("paths: { cam1: { transcode: [{ name: x, video: { bitrate: fast } }] } }", "paths.cam1.transcode[0].video.bitrate", "expected a bit rate")]
     [InlineData("paths: { cam1: { transcode: [{ name: x, video: { gop: 5m } }] } }", "paths.cam1.transcode[0].video.gop", "from 100ms to 1m")]
     [InlineData("paths: { demo: { source: testsrc, testsrc: { size: 641x480 } } }", "paths.demo.testsrc.size", "even sizes")]
+    [InlineData("paths: { cam1: { recordPath: \"rec/%path.mp4\" } }", "paths.cam1.recordPath", "needs %Y, %m, %d, %H, %M, %S")]
+    [InlineData("paths: { cam1: { recordPath: \"../%path/%Y%m%d%H%M%S.mp4\" } }", "paths.cam1.recordPath", "inside the data directory")]
+    [InlineData("paths: { cam1: { recordPartDuration: 20s } }", "paths.cam1.recordPartDuration", "from 200ms to 10s")]
+    [InlineData("paths: { cam1: { recordSegmentDuration: 2s } }", "paths.cam1.recordSegmentDuration", "from 10s to 24h")]
+    [InlineData("paths: { cam1: { recordMinFreeDisk: 5% } }", "paths.cam1.recordMinFreeDisk", "set it in pathDefaults")]
+    [InlineData("pathDefaults: { recordMinFreeDisk: 120% }", "pathDefaults.recordMinFreeDisk", "a percentage of the volume")]
+    [InlineData("paths: { cam1: { recordMaxSize: lots } }", "paths.cam1.recordMaxSize", "expected a size")]
+    [InlineData("paths: { cam1: { preRoll: 10m } }", "paths.cam1.preRoll", "at most 5m")]
     [InlineData("paths: { demo: { source: testsrc, testsrc: { fps: 0 } } }", "paths.demo.testsrc.fps", "must be from 1 to 60")]
     [InlineData("codecs: { hwaccel: nvidia }", "codecs.hwaccel", "expected one of auto | none | cuda | vaapi | qsv | v4l2m2m")]
     [InlineData("paths: { cam1: { sourceOnDemand: true } }", "paths.cam1.sourceOnDemand", "needs a source EdgeBox brings itself")]
