@@ -42,6 +42,18 @@ internal sealed class RecordPathPattern
         _parser = new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>The folder (relative to the data directory) every file of the pattern lies under: its text before the first field.</summary>
+    public string Root
+    {
+        get
+        {
+            int first = _pattern.IndexOf('%', StringComparison.Ordinal);
+            string head = first < 0 ? _pattern : _pattern[..first];
+            int slash = head.LastIndexOf('/');
+            return slash < 0 ? "." : head[..slash];
+        }
+    }
+
     /// <summary>The file of a segment of <paramref name="path"/> starting at <paramref name="start"/>, relative to the data directory, with '/' separators.</summary>
     public string Expand(string path, DateTimeOffset start)
     {
