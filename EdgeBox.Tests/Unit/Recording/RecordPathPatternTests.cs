@@ -33,4 +33,11 @@ public sealed class RecordPathPatternTests
         Assert.True(pattern.TryParse(file, out string path, out var back));
         Assert.Equal(("cam.1", start), (path, back));
     }
+
+    [Theory]
+    [InlineData("recordings/%path/%Y-%m-%d/%H-%M-%S-%f.mp4", "recordings")]
+    [InlineData("a/b/c%path/%Y%m%d%H%M%S.mp4", "a/b")]
+    [InlineData("%path/%Y%m%d%H%M%S.mp4", ".")]
+    public void The_root_is_the_folder_before_the_first_field(string pattern, string root) =>
+        Assert.Equal(root, new RecordPathPattern(pattern).Root);
 }
