@@ -23,6 +23,7 @@ internal sealed partial class FragmentedMp4Writer
         private Mp4Sample[] _samples = [];
         private long[] _times = [];
         private long? _originPts;
+        private long _shift;
 
         // The run being built, committed once the fragment is written.
         private long _runLastDecodeTime;
@@ -72,6 +73,31 @@ internal sealed partial class FragmentedMp4Writer
 
         public TimeSpan TimeOf(long pts) => Mp4Time.ToTime(pts - (_originPts ?? pts) + _startTicks, ClockRate);
 
+        /// <summary>
+        /// Decides the composition shift from the first fragment's samples, before the init segment is written: the
+        /// most any picture comes before its place in PTS order (the reorder delay of B-frames; 0 when PTSs increase).
+        /// </summary>
+        public long DecideCompositionShift()
+        {
+            int n = _pending.Count;
+            EnsureCapacity(n);
+            var times = _times.AsSpan(0, n);
+            for (int i = 0; i < n; i++)
+            {
+                times[i] = _pending[i].Time;
+            }
+
+            times.Sort();
+            long shift = 0;
+            for (int i = 0; i < n; i++)
+            {
+                shift = Math.Max(shift, times[i] - _pending[i].Time);
+            }
+
+            _shift = Math.Min(shift, int.MaxValue);
+            return _shift;
+        }
+
         public bool TryAdd(in AccessUnit unit)
         {
             if (unit.Payload.IsEmpty)
@@ -104,11 +130,7 @@ internal sealed partial class FragmentedMp4Writer
                 return ArraySegment<Mp4Sample>.Empty;
             }
 
-            if (_samples.Length < n)
-            {
-                _samples = new Mp4Sample[Math.Max(n, _samples.Length * 2)];
-                _times = new long[_samples.Length];
-            }
+            EnsureCapacity(n);
 
             // Decode times: the PTSs when they increase, else the PTSs sorted (pictures come in decode order).
             var times = _times.AsSpan(0, n);
@@ -137,7 +159,7 @@ internal sealed partial class FragmentedMp4Writer
             {
                 var sample = _pending[i];
                 long duration = i + 1 < n ? times[i + 1] - times[i] : LastSampleDuration(sample.Buffer.Span, times[i], end, n > 1 ? times[i] - times[i - 1] : 0);
-                long offset = Math.Clamp(sample.Time - times[i], int.MinValue, int.MaxValue);
+                long offset = Math.Clamp(sample.Time + _shift - times[i], int.MinValue, int.MaxValue);
                 _samples[i] = new Mp4Sample(times[i], (uint)Math.Clamp(duration, 0, uint.MaxValue), sample.Buffer.Length, sample.Sync, (int)offset);
                 bytes += sample.Buffer.Length;
                 lastDuration = duration;
@@ -153,7 +175,7 @@ internal sealed partial class FragmentedMp4Writer
         /// Copies the pending payloads into the fragment, releases them and notes the keyframes with their file
         /// offsets; returns the offset where the next track's run starts.
         /// </summary>
-        public long AppendPayloads(PooledBufferWriter buffer, ArraySegment<Mp4Sample> run, long fragmentOffset, long runOffset, List<Mp4Keyframe> keyframes)
+        public long AppendPayloads(PooledBufferWriter buffer, long fragmentOffset, long runOffset, List<Mp4Keyframe> keyframes)
         {
             long offset = runOffset;
             for (int i = 0; i < _pending.Count; i++)
@@ -162,8 +184,7 @@ internal sealed partial class FragmentedMp4Writer
                 buffer.Write(sample.Buffer.Span);
                 if (IsVideo && sample.Sync)
                 {
-                    var written = run[i];
-                    keyframes.Add(new Mp4Keyframe(Track.Index, Mp4Time.ToTime(written.DecodeTime + written.CompositionOffset, ClockRate), sample.Pts, fragmentOffset, offset));
+                    keyframes.Add(new Mp4Keyframe(Track.Index, Mp4Time.ToTime(sample.Time, ClockRate), sample.Pts, fragmentOffset, offset));
                 }
 
                 offset += sample.Buffer.Length;
@@ -196,6 +217,15 @@ internal sealed partial class FragmentedMp4Writer
             _lastDuration = _runLastDuration;
             _end = _runLastDecodeTime + _runLastDuration;
             _runCount = 0;
+        }
+
+        private void EnsureCapacity(int n)
+        {
+            if (_samples.Length < n)
+            {
+                _samples = new Mp4Sample[Math.Max(n, _samples.Length * 2)];
+                _times = new long[_samples.Length];
+            }
         }
 
         public void ReleasePending()

@@ -4,10 +4,10 @@ using EdgeBox.Media;
 namespace EdgeBox.Formats.Mp4;
 
 /// <summary>
-/// Writes a fragmented MP4 file to a <see cref="Stream"/>: the init segment (<see cref="WriteInit"/>), then one
-/// movie fragment (moof + mdat) per <see cref="Flush"/> with every sample <see cref="Add"/>ed since. The recorder
-/// decides where fragments end (at a video keyframe, or when a part's time is up); the writer decides nothing
-/// but the boxes.
+/// Writes a fragmented MP4 file to a <see cref="Stream"/>: the tracks declared by <see cref="WriteInit"/>, then one
+/// movie fragment (moof + mdat) per <see cref="Flush"/> with every sample <see cref="Add"/>ed since; the init
+/// segment (ftyp + moov) goes out with the first fragment. The recorder decides where fragments end (at a video
+/// keyframe, or when a part's time is up); the writer decides nothing but the boxes.
 /// <para>
 /// Crash safety: a fragment is built whole in a pooled buffer and written with one <see cref="Stream.Write(ReadOnlySpan{byte})"/>
 /// call, then flushed (and fsync'ed with <see cref="FragmentedMp4Options.FlushToDisk"/>). A crash of the process
@@ -16,17 +16,22 @@ namespace EdgeBox.Formats.Mp4;
 /// it plays.
 /// </para>
 /// <para>
-/// Timing: each track's decode times start at its start offset (<see cref="WriteInit"/>, zero by default) at its first
-/// sample's PTS, in the track's clock (mdhd timescale = the clock rate). EdgeBox carries no DTS: samples are taken
-/// in the order they come (decode order), and their decode times are their PTSs in that order when the PTSs
-/// increase (EdgeBox's own encoders, and most cameras). When a fragment's PTSs go back and forth (a camera's
-/// B-frames), the decode times are the fragment's PTSs sorted, and each sample's composition offset (signed,
-/// trun version 1) gives back its PTS: presentation stays exact; decode times are exact for fragments that start
-/// at a keyframe of a closed GOP, and for a fragment cut inside a GOP they are kept increasing by nudging them
-/// a tick past the previous one. A sample lasts until the next one; the last of a fragment lasts what the codec
-/// says (Opus, G.711, AAC), else until <c>end</c> when <see cref="Flush"/> is given one, else as long as the
-/// sample before it. Each fragment's tfdt is the decode time of its first sample, so a gap in the source (a
-/// stall) stays a gap rather than shifting everything after it.
+/// Timing: each track's times start at its start offset (<see cref="WriteInit"/>, zero by default) at its first
+/// sample's PTS, in the track's clock (mdhd timescale = the clock rate). EdgeBox carries no DTS: samples are
+/// taken in the order they come, which is decode order, and their decode times are their PTSs when those
+/// increase (EdgeBox's own encoders, most cameras): composition offsets 0. When PTSs go back and forth (a
+/// camera's B-frames), a fragment's decode times are its PTSs sorted, and each sample's composition offset gives
+/// back its PTS. Offsets are kept positive by adding the reorder delay measured on the first fragment to all of
+/// them, which the edit list takes back off, so FFmpeg and MSE both show every picture at its PTS (a negative
+/// offset would make FFmpeg show the whole track late). Decode times are exact for fragments that start at a
+/// keyframe of a closed GOP; in a fragment cut inside a GOP they are kept increasing by nudging them a tick past
+/// the one before, and an offset that would go negative then is written signed (trun version 1).
+/// </para>
+/// <para>
+/// A sample lasts until the next one; the last of a fragment lasts what the codec says (Opus, G.711, AAC), else
+/// until <c>end</c> when <see cref="Flush"/> is given one, else as long as the sample before it. Each fragment's
+/// tfdt is the decode time of its first sample, so a gap in the source (a stall) stays a gap rather than shifting
+/// everything after it.
 /// </para>
 /// Not thread-safe: one caller (the recorder's loop) drives it. The stream stays the caller's.
 /// </summary>
@@ -38,6 +43,9 @@ internal sealed partial class FragmentedMp4Writer : IDisposable
     private readonly List<Mp4Keyframe> _keyframes = [];
     private readonly List<Mp4Keyframe> _newKeyframes = [];
     private TrackState[] _tracks = [];
+    private Mp4InitTrack[] _init = [];
+    private bool _initPending;
+    private int _initInBuffer;
     private Mp4TrackRun[] _runs = [];
     private long _position;
     private long _pendingBytes;
@@ -61,7 +69,7 @@ internal sealed partial class FragmentedMp4Writer : IDisposable
     /// <summary>Bytes written: init segment and fragments.</summary>
     public long BytesWritten { get; private set; }
 
-    /// <summary>The length of the init segment (ftyp + moov); 0 before <see cref="WriteInit"/>.</summary>
+    /// <summary>The length of the init segment (ftyp + moov); 0 until the first fragment is written.</summary>
     public int InitLength { get; private set; }
 
     public int FragmentCount { get; private set; }
@@ -106,25 +114,17 @@ internal sealed partial class FragmentedMp4Writer : IDisposable
     public static bool CanRecord(MediaTrack track, out string? reason) => Mp4SampleEntry.CanDescribe(track, out reason);
 
     /// <summary>
-    /// Writes the init segment for <paramref name="tracks"/> (track_IDs 1, 2, ... in this order). Each track's
-    /// first sample goes at its <paramref name="startOffsets"/> entry (file time; all zero when null): a track
-    /// that joins later than the others (audio after the first video keyframe, as measured on the wall clock by
-    /// the caller) gets that offset in its decode times and an edit list that starts it there.
+    /// Declares the tracks of the file (track_IDs 1, 2, ... in this order) and so its init segment. Each track's
+    /// first sample goes at its <paramref name="startOffsets"/> entry (file time; all zero when null): a track that
+    /// joins later than the others (audio after the first video keyframe, as measured on the wall clock by the
+    /// caller) gets that offset in its decode times and an edit list that starts it there.
+    /// <para>
+    /// The init segment's bytes go out with the first fragment, in the same write: the first samples tell whether
+    /// a video track has B-frames and by how much its composition times must be shifted, which the init segment's
+    /// edit list has to say. A file that never gets a sample stays empty.
+    /// </para>
     /// </summary>
-    public void WriteInit(IReadOnlyList<MediaTrack> tracks, IReadOnlyList<TimeSpan>? startOffsets = null)
-    {
-        BuildInit(tracks, startOffsets);
-        WriteBuffer();
-        InitLength = _buffer.WrittenCount;
-    }
-
-    /// <inheritdoc cref="WriteInit"/>
-    public async ValueTask WriteInitAsync(IReadOnlyList<MediaTrack> tracks, IReadOnlyList<TimeSpan>? startOffsets = null, CancellationToken cancellationToken = default)
-    {
-        BuildInit(tracks, startOffsets);
-        await WriteBufferAsync(cancellationToken).ConfigureAwait(false);
-        InitLength = _buffer.WrittenCount;
-    }
+    public void WriteInit(IReadOnlyList<MediaTrack> tracks, IReadOnlyList<TimeSpan>? startOffsets = null) => BuildInit(tracks, startOffsets);
 
     /// <summary>
     /// Queues <paramref name="unit"/> for the next fragment, taking a reference to its payload (the caller keeps
@@ -247,8 +247,8 @@ internal sealed partial class FragmentedMp4Writer : IDisposable
             states[i] = new TrackState(track, (uint)i + 1, start);
         }
 
-        _buffer.Clear();
-        Mp4InitSegment.Write(new Mp4BoxWriter(_buffer), init);
+        _init = init;
+        _initPending = true;
         _tracks = states;
         _runs = new Mp4TrackRun[states.Length];
     }
@@ -264,6 +264,19 @@ internal sealed partial class FragmentedMp4Writer : IDisposable
 
         _buffer.Clear();
         _newKeyframes.Clear();
+        var w = new Mp4BoxWriter(_buffer);
+        _initInBuffer = 0;
+        if (_initPending)
+        {
+            for (int i = 0; i < _tracks.Length; i++)
+            {
+                _init[i] = _init[i] with { CompositionShift = _tracks[i].DecideCompositionShift() };
+            }
+
+            Mp4InitSegment.Write(w, _init);
+            _initInBuffer = _buffer.WrittenCount;
+        }
+
         long fragmentStart = long.MaxValue;
         long fragmentEnd = long.MinValue;
         int samples = 0;
@@ -284,22 +297,28 @@ internal sealed partial class FragmentedMp4Writer : IDisposable
         }
 
         uint sequence = _sequence + 1;
-        var w = new Mp4BoxWriter(_buffer);
+        long fragmentOffset = _position + _initInBuffer;
         int dataStart = Mp4Fragment.WriteMoofAndMdatHeader(w, sequence, _runs);
-        long runOffset = _position + dataStart;
+        long runOffset = fragmentOffset + dataStart;
         for (int i = 0; i < _tracks.Length; i++)
         {
-            runOffset = _tracks[i].AppendPayloads(_buffer, _runs[i].Samples, _position, runOffset, _newKeyframes);
+            runOffset = _tracks[i].AppendPayloads(_buffer, fragmentOffset, runOffset, _newKeyframes);
         }
 
         _pendingBytes = 0;
-        info = new Mp4FragmentInfo(sequence, _position, _buffer.WrittenCount, TimeSpan.FromTicks(fragmentStart),
+        info = new Mp4FragmentInfo(sequence, fragmentOffset, _buffer.WrittenCount - _initInBuffer, TimeSpan.FromTicks(fragmentStart),
             TimeSpan.FromTicks(fragmentEnd - fragmentStart), samples, startsWithKeyframe);
         return true;
     }
 
     private void Commit(Mp4FragmentInfo info)
     {
+        if (_initPending)
+        {
+            _initPending = false;
+            InitLength = _initInBuffer;
+        }
+
         _sequence = info.SequenceNumber;
         FragmentCount++;
         _keyframes.AddRange(_newKeyframes);

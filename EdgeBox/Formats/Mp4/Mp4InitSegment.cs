@@ -4,7 +4,12 @@ namespace EdgeBox.Formats.Mp4;
 
 /// <summary>A track as the init segment declares it: the media track, its track_ID and where in the file it starts.</summary>
 /// <param name="StartOffset">The file time of the track's first sample; a track that starts after the others gets an edit list that says so.</param>
-internal readonly record struct Mp4InitTrack(MediaTrack Track, uint Id, TimeSpan StartOffset);
+/// <param name="CompositionShift">
+/// How much later (track ticks) the samples' composition times are than their presentation: B-frame video's
+/// composition offsets are kept positive by adding its reorder delay to every one, and the edit list takes it
+/// back off. 0 for everything else.
+/// </param>
+internal readonly record struct Mp4InitTrack(MediaTrack Track, uint Id, TimeSpan StartOffset, long CompositionShift = 0);
 
 /// <summary>
 /// Writes the init segment of a fragmented MP4 file (ISO/IEC 14496-12 §8.8): <c>ftyp</c>, then a <c>moov</c> whose
@@ -132,9 +137,9 @@ internal static class Mp4InitSegment
         w.WriteUInt32(video ? (uint)Math.Clamp(track.Parameters.Height, 0, ushort.MaxValue) << 16 : 0);
         w.End(tkhd);
 
-        if (init.StartOffset > TimeSpan.Zero)
+        if (init.StartOffset > TimeSpan.Zero || init.CompositionShift > 0)
         {
-            WriteEditList(w, init.StartOffset, track.ClockRate);
+            WriteEditList(w, init.StartOffset, track.ClockRate, init.CompositionShift);
         }
 
         int mdia = w.Begin("mdia"u8);
@@ -195,22 +200,30 @@ internal static class Mp4InitSegment
     }
 
     /// <summary>
-    /// An edit list (§8.6.6) for a track whose first sample sits at <paramref name="offset"/>: an empty edit of that
-    /// length (media_time -1), then the media from the same time on (media_time = the offset in the track's
-    /// timescale; segment_duration 0, "to the end", as the length of a fragmented track is not known).
-    /// The track's fragments carry the same offset in their decode times (tfdt), so a player that ignores the
-    /// edit list (MSE) and one that applies it (FFmpeg: its offset is media_time minus the empty edit, zero)
-    /// both put the first sample at <paramref name="offset"/>.
+    /// An edit list (§8.6.6) for a track whose first sample sits at <paramref name="offset"/>, or whose composition
+    /// times run <paramref name="shift"/> ticks late: an empty edit of <paramref name="offset"/> (media_time -1) when
+    /// it is not zero, then the media from media time offset + shift on (segment_duration 0, "to the end", as the
+    /// length of a fragmented track is not known).
+    /// <para>
+    /// The track's decode times (tfdt) carry the same offset, so a player that ignores edit lists (MSE) and one that
+    /// applies them agree on where the track starts: FFmpeg shifts the track by media_time less the empty edit,
+    /// which is the composition shift alone. (FFmpeg's own fragmented output, without this edit, shows B-frame
+    /// video a reorder delay late.)
+    /// </para>
     /// </summary>
-    private static void WriteEditList(Mp4BoxWriter w, TimeSpan offset, int clockRate)
+    private static void WriteEditList(Mp4BoxWriter w, TimeSpan offset, int clockRate, long shift)
     {
         long empty = Mp4Time.ToTicks(offset, MovieTimescale);
-        long mediaTime = Mp4Time.ToTicks(offset, clockRate);
+        long mediaTime = Mp4Time.ToTicks(offset, clockRate) + shift;
         bool wide = empty > uint.MaxValue || mediaTime > int.MaxValue;
         int edts = w.Begin("edts"u8);
         int elst = w.BeginFull("elst"u8, wide ? 1 : 0, 0);
-        w.WriteUInt32(2); // entry_count
-        WriteEdit(w, wide, empty, -1);
+        w.WriteUInt32(empty > 0 ? 2u : 1u); // entry_count
+        if (empty > 0)
+        {
+            WriteEdit(w, wide, empty, -1);
+        }
+
         WriteEdit(w, wide, 0, mediaTime);
         w.End(elst);
         w.End(edts);

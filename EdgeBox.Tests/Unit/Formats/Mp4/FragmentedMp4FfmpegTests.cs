@@ -33,6 +33,111 @@ public sealed class FragmentedMp4FfmpegTests : IDisposable
         AssertStream(probe.Streams[1], "aac", audio, 1024.0 / 44100);
     }
 
+    [Fact]
+    public async Task H265_and_opus_play_with_every_frame_and_their_durations()
+    {
+        var video = await Mp4TestMedia.H265Async(0, 3);
+        var audio = await Mp4TestMedia.OpusAsync(1, 3);
+        string path = _directory.File("h265-opus.mp4");
+        await WriteAsync(path, [video, audio]);
+
+        var probe = await Mp4Probe.ProbeAsync(path);
+        AssertClean(probe);
+        AssertStream(probe.Streams[0], "hevc", video, 1.0 / 25);
+        Assert.Equal("hvc1", probe.Streams[0].CodecTag);
+        AssertStream(probe.Streams[1], "opus", audio, 0.020);
+        Assert.Equal((48000, 2), (probe.Streams[1].SampleRate, probe.Streams[1].Channels));
+    }
+
+    [Fact]
+    public async Task Vp9_plays_with_every_frame_and_its_duration()
+    {
+        var video = await Mp4TestMedia.Vp9Async(0, 3);
+        string path = _directory.File("vp9.mp4");
+        await WriteAsync(path, [video]);
+
+        var probe = await Mp4Probe.ProbeAsync(path);
+        AssertClean(probe);
+        AssertStream(probe.Streams[0], "vp9", video, 1.0 / 25);
+        Assert.Equal((160, 120), (probe.Streams[0].Width, probe.Streams[0].Height));
+    }
+
+    [Fact]
+    public async Task Av1_plays_with_every_frame_and_its_duration()
+    {
+        var video = await Mp4TestMedia.Av1Async(0, 3);
+        string path = _directory.File("av1.mp4");
+        await WriteAsync(path, [video]);
+
+        var probe = await Mp4Probe.ProbeAsync(path);
+        AssertClean(probe);
+        AssertStream(probe.Streams[0], "av1", video, 1.0 / 25);
+        Assert.Equal((160, 120), (probe.Streams[0].Width, probe.Streams[0].Height));
+    }
+
+    [Fact]
+    public async Task H264_and_pcmu_play_with_every_frame_and_their_durations()
+    {
+        var video = await Mp4TestMedia.H264Async(0, 3);
+        var audio = await Mp4TestMedia.G711Async(1, 3);
+        string path = _directory.File("h264-pcmu.mp4");
+        await WriteAsync(path, [video, audio]);
+
+        var probe = await Mp4Probe.ProbeAsync(path);
+        AssertClean(probe);
+        AssertStream(probe.Streams[0], "h264", video, 1.0 / 25);
+        Assert.Equal("pcm_mulaw", probe.Streams[1].CodecName);
+        Assert.Equal((8000, 1), (probe.Streams[1].SampleRate, probe.Streams[1].Channels));
+        Assert.True(Math.Abs(probe.Streams[1].Duration - 3.0) <= 0.020, $"{probe.Streams[1].Duration} s");
+    }
+
+    /// <summary>
+    /// A camera's B-frames: units come in decode order with PTSs out of order. Cut at keyframes (closed GOPs) and,
+    /// harder, every 300 ms inside GOPs: every picture must still be shown at its own PTS, in order.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task H264_b_frames_keep_every_presentation_time(bool cutInsideGops)
+    {
+        var video = await Mp4TestMedia.H264Async(0, 3, gop: 12, bframes: 3);
+        Assert.Contains(video.Units.Zip(video.Units.Skip(1)), pair => pair.Second.Pts < pair.First.Pts); // really reordered
+        string path = _directory.File($"h264-bframes-{cutInsideGops}.mp4");
+        await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write))
+        {
+            Mp4Probe.Record(file, [video], _pool, part: cutInsideGops ? TimeSpan.FromMilliseconds(300) : null);
+        }
+
+        var probe = await Mp4Probe.ProbeAsync(path);
+        AssertClean(probe);
+        AssertStream(probe.Streams[0], "h264", video, 1.0 / 25);
+        long first = video.Units[0].Pts;
+        var expected = video.Units.Select(u => u.Pts - first).Order().ToList();
+        Assert.Equal(expected, await Mp4Probe.FramePtsAsync(path, "v:0"));
+    }
+
+    /// <summary>
+    /// Audio that joins 500 ms after the first video keyframe: its decode times start there and an edit list
+    /// says so; ffmpeg puts its first sample at 0.5 s and A/V stay in step.
+    /// </summary>
+    [Fact]
+    public async Task A_track_that_starts_later_is_placed_at_its_offset()
+    {
+        var video = await Mp4TestMedia.H264Async(0, 3);
+        var audio = await Mp4TestMedia.AacAsync(1, 2);
+        string path = _directory.File("late-audio.mp4");
+        await WriteAsync(path, [video, audio], [TimeSpan.Zero, TimeSpan.FromMilliseconds(500)]);
+
+        var probe = await Mp4Probe.ProbeAsync(path);
+        AssertClean(probe);
+        Assert.Equal(0, probe.Streams[0].StartTime);
+        Assert.Equal(0.5, probe.Streams[1].StartTime, 3);
+        Assert.Equal(audio.Units.Count, probe.Streams[1].Frames);
+        var audioPts = await Mp4Probe.FramePtsAsync(path, "a:0");
+        Assert.Equal(22050, audioPts[0]); // 0.5 s at 44.1 kHz
+        Assert.Equal(22050 + (1024L * (audio.Units.Count - 1)), audioPts[^1]);
+    }
+
     private async Task<List<Mp4FragmentInfo>> WriteAsync(string path, IReadOnlyList<TestStream> streams, IReadOnlyList<TimeSpan>? startOffsets = null)
     {
         await using var file = new FileStream(path, FileMode.Create, FileAccess.Write);

@@ -45,24 +45,24 @@ internal static class Mp4Probe
 
     /// <summary>
     /// Writes <paramref name="streams"/> as a recorder would: units interleaved by time, a fragment cut before each
-    /// keyframe of the first (video) track — or every <paramref name="audioPart"/> of audio without video — with
-    /// the keyframe's time as the fragment's end. Returns the writer's fragments.
+    /// keyframe of the first (video) track — or, with <paramref name="part"/> or without video, at the first unit
+    /// past each part's time — with that unit's time as the fragment's end. Returns the writer's fragments.
     /// </summary>
     public static List<Mp4FragmentInfo> Record(Stream output, IReadOnlyList<TestStream> streams, MediaBufferPool pool,
-        IReadOnlyList<TimeSpan>? startOffsets = null, TimeSpan? audioPart = null, FragmentedMp4Options? options = null)
+        IReadOnlyList<TimeSpan>? startOffsets = null, TimeSpan? part = null, FragmentedMp4Options? options = null)
     {
         using var writer = new FragmentedMp4Writer(output, options);
         writer.WriteInit([.. streams.Select(s => s.Track)], startOffsets);
         var fragments = new List<Mp4FragmentInfo>();
         var units = Interleave(streams, startOffsets);
-        var part = audioPart ?? TimeSpan.FromSeconds(1);
+        var partLength = part ?? TimeSpan.FromSeconds(1);
         TimeSpan partStart = TimeSpan.Zero;
-        bool video = streams[0].Track.IsVideo;
+        bool atKeyframes = part is null && streams[0].Track.IsVideo;
         foreach (var (stream, unit) in units)
         {
             var access = new AccessUnit(stream.Track.Index, unit.Pts, unit.Keyframe, pool.Rent(unit.Payload), 0);
             var time = writer.TimeOf(access)!.Value;
-            bool cut = video ? stream == streams[0] && unit.Keyframe : time - partStart >= part;
+            bool cut = atKeyframes ? stream == streams[0] && unit.Keyframe : time - partStart >= partLength;
             if (cut && writer.PendingSamples > 0)
             {
                 fragments.Add(writer.Flush(time)!.Value);
@@ -119,6 +119,16 @@ internal static class Mp4Probe
             reached[pick] = best;
             merged.Add((streams[pick], streams[pick].Units[next[pick]++]));
         }
+    }
+
+    /// <summary>The presentation timestamps (in the stream's time base) of the decoded frames of a stream, in display order.</summary>
+    public static async Task<List<long>> FramePtsAsync(string path, string stream)
+    {
+        var (code, output, errors) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-select_streams", stream,
+            "-show_entries", "frame=pts", "-of", "csv=p=0", path);
+        Assert.True(code == 0, errors);
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => long.Parse(line.Split(',')[0], CultureInfo.InvariantCulture))];
     }
 
     private static string Text(JsonElement e, string name) => e.TryGetProperty(name, out var p) ? p.GetString() ?? "" : "";
