@@ -79,8 +79,9 @@ internal readonly record struct Mp4BoxHeader(uint Type, int HeaderSize, long Siz
 }
 
 /// <summary>
-/// The child boxes of a box's content, bounds-checked: <c>foreach</c> stops at the first child that does not fit,
-/// and <see cref="Malformed"/> then says so. Never throws, whatever the bytes.
+/// The child boxes of a box's content, bounds-checked: <c>while (children.MoveNext())</c> stops at the first child
+/// that does not fit, and <see cref="Malformed"/> then says so. Never throws, whatever the bytes. (No
+/// <c>GetEnumerator</c>: foreach would advance a copy, and the loop reads <see cref="Type"/> and <see cref="Malformed"/>.)
 /// </summary>
 internal ref struct Mp4ChildBoxes
 {
@@ -98,8 +99,6 @@ internal ref struct Mp4ChildBoxes
     public int CurrentOffset { readonly get; private set; }
 
     public bool Malformed { readonly get; private set; }
-
-    public readonly Mp4ChildBoxes GetEnumerator() => this;
 
     public bool MoveNext()
     {

@@ -3,19 +3,37 @@ namespace EdgeBox.Formats.Mp4;
 /// <summary>What <see cref="Mp4FragmentScanner"/> needs of a moov: each track's ID, timescale and kind, and the trex defaults.</summary>
 internal static class Mp4MoovReader
 {
+    private const uint Mvhd = 0x6D766864;
+    private const uint Edts = 0x65647473;
+    private const uint Elst = 0x656C7374;
+
     public static bool TryRead(ReadOnlySpan<byte> moov, List<Mp4ScannedTrack> tracks, List<(uint TrackId, uint Duration, uint Size, uint Flags)> defaults)
     {
+        uint movieTimescale = 0;
+        var edits = new List<(long EmptyMovieTicks, long MediaTime)>();
         var children = new Mp4ChildBoxes(moov);
-        foreach (var child in children)
+        while (children.MoveNext())
         {
-            if (children.Type == Mp4BoxHeader.Trak)
+            if (children.Type == Mvhd)
             {
-                if (!TryReadTrack(children.Current, out var track) || tracks.Count >= Mp4FragmentScanner.MaxTracks)
+                var r = new Mp4FieldReader(children.Current);
+                int version = (int)(r.ReadUInt32() >> 24);
+                r.Skip(version == 1 ? 16 : 8);
+                movieTimescale = r.ReadUInt32();
+                if (r.Overflowed)
+                {
+                    return false;
+                }
+            }
+            else if (children.Type == Mp4BoxHeader.Trak)
+            {
+                if (!TryReadTrack(children.Current, out var track, out var edit) || tracks.Count >= Mp4FragmentScanner.MaxTracks)
                 {
                     return false;
                 }
 
                 tracks.Add(track);
+                edits.Add(edit);
             }
             else if (children.Type == Mp4BoxHeader.Mvex && !TryReadTrackExtends(children.Current, defaults))
             {
@@ -23,16 +41,29 @@ internal static class Mp4MoovReader
             }
         }
 
-        return !children.Malformed && tracks.Count > 0;
+        if (children.Malformed || tracks.Count == 0)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < tracks.Count; i++)
+        {
+            var (empty, mediaTime) = edits[i];
+            long emptyTicks = movieTimescale > 0 ? (long)((Int128)empty * tracks[i].Timescale / movieTimescale) : 0;
+            tracks[i] = tracks[i] with { PresentationOffset = mediaTime - emptyTicks };
+        }
+
+        return true;
     }
 
-    private static bool TryReadTrack(ReadOnlySpan<byte> trak, out Mp4ScannedTrack track)
+    private static bool TryReadTrack(ReadOnlySpan<byte> trak, out Mp4ScannedTrack track, out (long EmptyMovieTicks, long MediaTime) edit)
     {
         track = default;
+        edit = default;
         uint id = 0, timescale = 0;
         bool video = false;
         var children = new Mp4ChildBoxes(trak);
-        foreach (var child in children)
+        while (children.MoveNext())
         {
             if (children.Type == Mp4BoxHeader.Tkhd)
             {
@@ -45,10 +76,14 @@ internal static class Mp4MoovReader
                     return false;
                 }
             }
+            else if (children.Type == Edts && !TryReadEditList(children.Current, out edit))
+            {
+                return false;
+            }
             else if (children.Type == Mp4BoxHeader.Mdia)
             {
                 var media = new Mp4ChildBoxes(children.Current);
-                foreach (var box in media)
+                while (media.MoveNext())
                 {
                     var r = new Mp4FieldReader(media.Current);
                     if (media.Type == Mp4BoxHeader.Mdhd)
@@ -80,10 +115,47 @@ internal static class Mp4MoovReader
         return !children.Malformed && id != 0 && timescale != 0;
     }
 
+    /// <summary>elst (§8.6.6): the empty edits before the first media edit, and that edit's media_time.</summary>
+    private static bool TryReadEditList(ReadOnlySpan<byte> edts, out (long EmptyMovieTicks, long MediaTime) edit)
+    {
+        edit = default;
+        var children = new Mp4ChildBoxes(edts);
+        while (children.MoveNext())
+        {
+            if (children.Type != Elst)
+            {
+                continue;
+            }
+
+            var r = new Mp4FieldReader(children.Current);
+            bool wide = r.ReadUInt32() >> 24 == 1;
+            uint count = r.ReadUInt32();
+            long empty = 0;
+            for (uint i = 0; i < count && !r.Overflowed; i++)
+            {
+                long duration = wide ? (long)Math.Min(r.ReadUInt64(), long.MaxValue) : r.ReadUInt32();
+                long mediaTime = wide ? (long)r.ReadUInt64() : (int)r.ReadUInt32();
+                r.Skip(4); // media_rate
+                if (mediaTime != -1)
+                {
+                    edit = (empty, mediaTime);
+                    return !r.Overflowed;
+                }
+
+                empty = duration > long.MaxValue - empty ? long.MaxValue : empty + duration;
+            }
+
+            edit = (empty, 0);
+            return !r.Overflowed;
+        }
+
+        return !children.Malformed;
+    }
+
     private static bool TryReadTrackExtends(ReadOnlySpan<byte> mvex, List<(uint, uint, uint, uint)> defaults)
     {
         var children = new Mp4ChildBoxes(mvex);
-        foreach (var child in children)
+        while (children.MoveNext())
         {
             if (children.Type != Mp4BoxHeader.Trex)
             {
@@ -130,7 +202,7 @@ internal static class Mp4MoofReader
         var keyframes = new List<Mp4ScannedKeyframe>();
         long nextBase = moofOffset; // the first traf's implicit base is the moof, each next one's where the previous ended
         var children = new Mp4ChildBoxes(moof[headerSize..]);
-        foreach (var child in children)
+        while (children.MoveNext())
         {
             if (children.Type == Mp4BoxHeader.Mfhd)
             {
@@ -167,7 +239,7 @@ internal static class Mp4MoofReader
         TrackFragmentHeader? tfhd = null;
         ulong? baseDecodeTime = null;
         var children = new Mp4ChildBoxes(traf);
-        foreach (var child in children)
+        while (children.MoveNext())
         {
             if (children.Type == Mp4BoxHeader.Tfhd)
             {
@@ -198,7 +270,7 @@ internal static class Mp4MoofReader
         ulong decodeTime = baseDecodeTime ?? scan.TrackEnds.GetValueOrDefault(h.TrackId);
         var run = new RunState(decodeTime, h.Base);
         var truns = new Mp4ChildBoxes(traf);
-        foreach (var child in truns)
+        while (truns.MoveNext())
         {
             if (truns.Type == Mp4BoxHeader.Trun && !TryReadRun(truns.Current, h, track, data, ref run, keyframes))
             {
@@ -264,7 +336,7 @@ internal static class Mp4MoofReader
             if (track.IsVideo && (sampleFlags & NonSyncBit) == 0)
             {
                 long composition = (long)run.DecodeTime + (signed ? (int)offset : offset);
-                keyframes.Add(new Mp4ScannedKeyframe(h.TrackId, run.DecodeTime, composition, position));
+                keyframes.Add(new Mp4ScannedKeyframe(h.TrackId, run.DecodeTime, composition, composition - track.PresentationOffset, position));
             }
 
             run.DecodeTime += duration;

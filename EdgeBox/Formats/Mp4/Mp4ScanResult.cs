@@ -17,13 +17,18 @@ internal enum Mp4ScanStop
 }
 
 /// <summary>A track the scanner found in the moov.</summary>
-internal readonly record struct Mp4ScannedTrack(uint Id, uint Timescale, bool IsVideo);
+/// <param name="PresentationOffset">
+/// What the track's edit list takes off its composition times to make presentation times (track ticks): its
+/// first media edit's media_time less any empty edit before it. 0 without an edit list.
+/// </param>
+internal readonly record struct Mp4ScannedTrack(uint Id, uint Timescale, bool IsVideo, long PresentationOffset = 0);
 
 /// <summary>One track's samples in a scanned fragment, in its timescale.</summary>
 internal readonly record struct Mp4ScannedRun(uint TrackId, ulong BaseDecodeTime, ulong Duration, int Samples);
 
 /// <summary>A sync sample of a video track: its times in the track's timescale and the offset of its bytes in the file.</summary>
-internal readonly record struct Mp4ScannedKeyframe(uint TrackId, ulong DecodeTime, long CompositionTime, long Offset);
+/// <param name="PresentationTime">Its composition time less the track's <see cref="Mp4ScannedTrack.PresentationOffset"/>: when it shows.</param>
+internal readonly record struct Mp4ScannedKeyframe(uint TrackId, ulong DecodeTime, long CompositionTime, long PresentationTime, long Offset);
 
 /// <summary>A complete moof + mdat pair.</summary>
 /// <param name="Offset">Where the moof starts.</param>
