@@ -138,6 +138,80 @@ public sealed class FragmentedMp4FfmpegTests : IDisposable
         Assert.Equal(22050 + (1024L * (audio.Units.Count - 1)), audioPts[^1]);
     }
 
+    /// <summary>
+    /// A recording cut at each fragment boundary (what a crash between two writes leaves) plays, with exactly the
+    /// frames of the fragments it keeps.
+    /// </summary>
+    [Fact]
+    public async Task A_file_cut_at_any_fragment_boundary_plays_what_it_holds()
+    {
+        var (path, fragments) = await RecordH264AacAsync("boundaries.mp4");
+        var file = await File.ReadAllBytesAsync(path);
+        var scan = Mp4FragmentScanner.Scan(path);
+        Assert.Equal(fragments.Count, scan.Fragments.Count);
+        for (int i = 0; i < scan.Fragments.Count; i++)
+        {
+            string cut = _directory.File($"cut-{i}.mp4");
+            await File.WriteAllBytesAsync(cut, file.AsMemory(0, (int)scan.Fragments[i].End));
+            await AssertPlaysAsync(cut, scan.Fragments.Take(i + 1));
+        }
+    }
+
+    /// <summary>
+    /// A recording cut anywhere (a write interrupted by a power loss), then repaired as the recorder will at
+    /// start-up: scan, truncate to the valid length. What is left plays, with every frame of the whole fragments.
+    /// </summary>
+    [Fact]
+    public async Task A_file_cut_anywhere_and_truncated_by_the_scanner_plays()
+    {
+        var (path, _) = await RecordH264AacAsync("random.mp4");
+        var file = await File.ReadAllBytesAsync(path);
+        var whole = Mp4FragmentScanner.Scan(path);
+        var random = new Random(7);
+        for (int i = 0; i < 8; i++)
+        {
+            int length = random.Next((int)whole.InitLength + 1, file.Length);
+            string cut = _directory.File($"random-{i}.mp4");
+            await File.WriteAllBytesAsync(cut, file.AsMemory(0, length));
+
+            await using (var repair = new FileStream(cut, FileMode.Open, FileAccess.ReadWrite))
+            {
+                var scan = Mp4FragmentScanner.Scan(repair);
+                Assert.Equal(whole.Fragments.Where(f => f.End <= length).Select(f => f.End).DefaultIfEmpty(whole.InitLength).Max(), scan.ValidLength);
+                repair.SetLength(scan.ValidLength);
+            }
+
+            var kept = whole.Fragments.Where(f => f.End <= length).ToList();
+            if (kept.Count > 0)
+            {
+                await AssertPlaysAsync(cut, kept);
+            }
+        }
+    }
+
+    private async Task<(string Path, List<Mp4FragmentInfo> Fragments)> RecordH264AacAsync(string name)
+    {
+        var video = await Mp4TestMedia.H264Async(0, 3, gop: 10);
+        var audio = await Mp4TestMedia.AacAsync(1, 3);
+        string path = _directory.File(name);
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
+        var fragments = Mp4Probe.Record(file, [video, audio], _pool, options: new FragmentedMp4Options { FlushToDisk = true });
+        Assert.Equal(8, fragments.Count); // 75 frames, a keyframe every 10
+        return (path, fragments);
+    }
+
+    /// <summary>The file plays without an error, with the frames of <paramref name="fragments"/> per track.</summary>
+    private static async Task AssertPlaysAsync(string path, IEnumerable<Mp4ScannedFragment> fragments)
+    {
+        var probe = await Mp4Probe.ProbeAsync(path);
+        AssertClean(probe);
+        var runs = fragments.SelectMany(f => f.Runs).ToList();
+        Assert.Equal(runs.Where(r => r.TrackId == 1).Sum(r => r.Samples), probe.Streams[0].Frames);
+        Assert.Equal(runs.Where(r => r.TrackId == 2).Sum(r => r.Samples), probe.Streams[1].Frames);
+        double videoEnd = runs.Where(r => r.TrackId == 1).Max(r => (double)(r.BaseDecodeTime + r.Duration)) / 90000;
+        Assert.Equal(videoEnd, probe.Streams[0].Duration, 3);
+    }
+
     private async Task<List<Mp4FragmentInfo>> WriteAsync(string path, IReadOnlyList<TestStream> streams, IReadOnlyList<TimeSpan>? startOffsets = null)
     {
         await using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
