@@ -91,6 +91,29 @@ public sealed class FragmentedMp4FfmpegTests : IDisposable
         Assert.True(Math.Abs(probe.Streams[1].Duration - 3.0) <= 0.020, $"{probe.Streams[1].Duration} s");
     }
 
+    /// <summary>The other codecs a path can carry: VP8 (vp08 + vpcC), MJPEG (mp4v, object type JPEG) with G.711 A-law.</summary>
+    [Fact]
+    public async Task Vp8_and_mjpeg_with_alaw_play()
+    {
+        var vp8 = await Mp4TestMedia.Vp8Async(0, 2);
+        string path = _directory.File("vp8.mp4");
+        await WriteAsync(path, [vp8]);
+        var probe = await Mp4Probe.ProbeAsync(path);
+        AssertClean(probe);
+        AssertStream(probe.Streams[0], "vp8", vp8, 1.0 / 25);
+
+        var mjpeg = await Mp4TestMedia.MjpegAsync(0, 2);
+        var alaw = await Mp4TestMedia.G711Async(1, 2, alaw: true);
+        path = _directory.File("mjpeg-alaw.mp4");
+        await WriteAsync(path, [mjpeg, alaw]);
+        probe = await Mp4Probe.ProbeAsync(path);
+        AssertClean(probe);
+        AssertStream(probe.Streams[0], "mjpeg", mjpeg, 1.0 / 10);
+        Assert.Equal((160, 120), (probe.Streams[0].Width, probe.Streams[0].Height));
+        Assert.Equal("pcm_alaw", probe.Streams[1].CodecName);
+        Assert.Equal(2.0, probe.Streams[1].Duration, 3);
+    }
+
     /// <summary>
     /// A camera's B-frames: units come in decode order with PTSs out of order. Cut at keyframes (closed GOPs) and,
     /// harder, every 300 ms inside GOPs: every picture must still be shown at its own PTS, in order.

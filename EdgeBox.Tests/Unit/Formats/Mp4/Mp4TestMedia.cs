@@ -23,6 +23,7 @@ internal static class Mp4TestMedia
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
     private static readonly ConcurrentDictionary<string, Lazy<Task<byte[]>>> Cache = new();
+    /// <summary>Where ffmpeg writes; each output is read back and deleted at once.</summary>
     private static readonly string Directory = Path.Combine(Path.GetTempPath(), "edgebox-fmp4-media-" + Environment.ProcessId);
 
     private const int VideoClock = 90000;
@@ -111,6 +112,38 @@ internal static class Mp4TestMedia
         return Video(index, CodecId.Vp9, units);
     }
 
+    /// <summary>VP8 (libvpx real time) from IVF.</summary>
+    public static async Task<TestStream> Vp8Async(int index, double seconds, int fps = 25, int gop = 25)
+    {
+        var data = await EncodeAsync(
+            $"-f lavfi -i testsrc2=size=160x120:rate={fps} -t {seconds} -c:v libvpx -deadline realtime -cpu-used 8 -b:v 200k -g {gop} -keyint_min {gop}", "ivf");
+        var units = new List<(byte[], long, bool)>();
+        for (int offset = 32; offset + 12 <= data.Length;)
+        {
+            int size = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(offset));
+            var frame = data.AsSpan(offset + 12, size).ToArray();
+            units.Add((frame, (long)units.Count * VideoClock / fps, Vp8.IsKeyframe(frame)));
+            offset += 12 + size;
+        }
+
+        return Video(index, CodecId.Vp8, units);
+    }
+
+    /// <summary>MJPEG: ffmpeg's JPEG images one after the other (image2pipe), split at each end of image marker.</summary>
+    public static async Task<TestStream> MjpegAsync(int index, double seconds, int fps = 10)
+    {
+        var data = await EncodeAsync($"-f lavfi -i testsrc2=size=160x120:rate={fps} -t {seconds} -c:v mjpeg -pix_fmt yuvj420p -q:v 5", "image2pipe");
+        var units = new List<(byte[], long, bool)>();
+        for (int start = 0; start < data.Length;)
+        {
+            int end = data.AsSpan(start).IndexOf([(byte)0xFF, (byte)0xD9]) + start + 2;
+            units.Add((data[start..end], (long)units.Count * VideoClock / fps, true));
+            start = end;
+        }
+
+        return Video(index, CodecId.Mjpeg, units);
+    }
+
     /// <summary>AV1 (libaom real time) from a low overhead OBU stream, one temporal unit per frame.</summary>
     public static async Task<TestStream> Av1Async(int index, double seconds, int fps = 25, int gop = 25)
     {
@@ -147,7 +180,14 @@ internal static class Mp4TestMedia
         args.AddRange(["-f", format, output]);
         var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", [.. args]);
         Assert.True(code == 0, $"ffmpeg {string.Join(' ', args)}: {errors}");
-        return await File.ReadAllBytesAsync(output);
+        try
+        {
+            return await File.ReadAllBytesAsync(output);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
     }
 
     /// <summary>
@@ -203,6 +243,7 @@ internal static class Mp4TestMedia
                 pts.Add(long.Parse(line, System.Globalization.CultureInfo.InvariantCulture) * VideoClock * num / den);
             }
 
+            File.Delete(nut);
             Assert.Equal(units.Count, pts.Count);
         }
         else
