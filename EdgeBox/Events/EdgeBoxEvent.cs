@@ -18,4 +18,5 @@ internal static class EventTypes
     public const string ReaderJoined = "reader.joined";
     public const string ReaderLeft = "reader.left";
     public const string ReaderDropped = "reader.dropped";
+    public const string RecordingDiskFull = "recording.diskfull";
 }

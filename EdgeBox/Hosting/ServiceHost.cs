@@ -91,6 +91,7 @@ internal static partial class ServiceHost
         services.AddSingleton<HostStats>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<ConfigHistoryStore>();
+        services.AddSingleton(sp => new Recording.SegmentIndex(sp.GetRequiredService<EdgeBoxDatabase>()));
         services.AddSingleton<IConfigApplier, LogLevelApplier>();
         services.AddSingleton(new MediaOptions { ReaderQueueSize = config.Media.ReaderQueueSize, ReaderMaxLag = config.Media.ReaderMaxLag });
         services.AddSingleton<MediaBufferPool>();
@@ -110,6 +111,11 @@ internal static partial class ServiceHost
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Codecs.TranscodeManager>());
         services.AddHostedService(sp => sp.GetRequiredService<Codecs.TranscodeManager>());
+        services.AddSingleton(sp => new Recording.RecordingManager(config, data, sp.GetRequiredService<PathManager>(),
+            sp.GetRequiredService<Recording.SegmentIndex>(), sp.GetRequiredService<Events.EventBus>(), sp.GetRequiredService<EdgeBoxMetrics>(), time,
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Recording.RecordingManager>());
+        services.AddHostedService(sp => sp.GetRequiredService<Recording.RecordingManager>());
         services.AddSingleton(sp => new SourceSupervisor(config, sp.GetRequiredService<PathManager>(), sp.GetServices<IPullProtocol>(), time,
             sp.GetRequiredService<ILogger<SourceSupervisor>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<SourceSupervisor>());

@@ -14,6 +14,8 @@ internal sealed class EdgeBoxMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _configUpdates;
     private readonly Counter<long> _readersDropped;
+    private readonly Counter<long> _segmentsDeleted;
+    private readonly Counter<long> _segmentBytesDeleted;
 
     public EdgeBoxMetrics(IMeterFactory factory, TimeProvider time, Func<long> configVersion, Func<IEnumerable<(string Component, bool Up)>> components,
         Func<IEnumerable<Media.MediaPath>>? paths = null)
@@ -26,6 +28,8 @@ internal sealed class EdgeBoxMetrics : IDisposable
         _meter.CreateObservableGauge("edgebox.component.up", () => components().Select(c =>
             new Measurement<int>(c.Up ? 1 : 0, new KeyValuePair<string, object?>("component", c.Component))), "{state}", "1 when the component works");
         _readersDropped = _meter.CreateCounter<long>("edgebox.readers.dropped", "{reader}", "Readers dropped for staying behind the source, by path");
+        _segmentsDeleted = _meter.CreateCounter<long>("edgebox.recording.segments.deleted", "{segment}", "Recorded segments deleted by retention, by path");
+        _segmentBytesDeleted = _meter.CreateCounter<long>("edgebox.recording.deleted", "By", "Bytes of recordings deleted by retention, by path");
 
         // Per path, read at scrape time from counters the media core keeps anyway: nothing per packet.
         paths ??= () => [];
@@ -37,6 +41,12 @@ internal sealed class EdgeBoxMetrics : IDisposable
         _meter.CreateObservableGauge("edgebox.path.readers", () => PerPath(paths(), p => (long)p.Readers.Count), "{reader}", "Readers attached now");
         _meter.CreateObservableGauge("edgebox.path.ready", () => PerPath(paths(), p => p.State == Media.PathState.Ready ? 1L : 0L), "{state}",
             "1 while the path has a source");
+    }
+
+    public void SegmentDeleted(string path, long bytes)
+    {
+        _segmentsDeleted.Add(1, new KeyValuePair<string, object?>("path", path));
+        _segmentBytesDeleted.Add(bytes, new KeyValuePair<string, object?>("path", path));
     }
 
     public void ReaderDropped(string path) => _readersDropped.Add(1, new KeyValuePair<string, object?>("path", path));

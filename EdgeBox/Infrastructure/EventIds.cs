@@ -80,6 +80,22 @@ internal static class EventIds
     public const int AudioConversionStarted = 423;
     public const int AudioConversionFailed = 424;
 
+    public const int RecordingSegmentOpened = 900;
+    public const int RecordingSegmentClosed = 901;
+    public const int RecordingTrackSkipped = 902;
+    public const int RecordingDiskFull = 903;
+    public const int RecordingResumed = 904;
+    public const int RecordingFailed = 905;
+    public const int RecordingSegmentDeleted = 906;
+    public const int RecordingDeleteFailed = 907;
+    public const int RecordingEmergencyCleanup = 908;
+    public const int RecordingTickFailed = 909;
+    public const int RecordingRepaired = 910;
+    public const int RecordingEmpty = 911;
+    public const int RecordingForgotten = 912;
+    public const int RecordingIndexed = 913;
+    public const int RecordingUnreadable = 914;
+
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;
 }

@@ -15,6 +15,7 @@ internal static class ApiEndpoints
     public static void Map(WebApplication app)
     {
         var api = app.MapGroup("/api/v1");
+        RecordingEndpoints.Map(api);
         api.MapGet("/health", Health);
         api.MapGet("/info", Info);
         api.MapGet("/paths", Paths);

@@ -192,4 +192,6 @@ internal sealed record PathSettingsDto(
 [JsonSerializable(typeof(ConfigHistoryResponse))]
 [JsonSerializable(typeof(ConfigDocumentDto))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(RecordingListResponse))]
+[JsonSerializable(typeof(RecordingDetailResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
