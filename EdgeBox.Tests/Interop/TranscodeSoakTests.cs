@@ -86,7 +86,8 @@ public sealed class TranscodeSoakTests : IAsyncLifetime
 
         await Task.Delay(500);
         var after = ProcessStats.Read(_box.Process.Pid);
-        Assert.True(after.OpenFiles <= before.OpenFiles, $"file descriptors leaked: {before} -> {after}");
+        // A descriptor or two may be mid-close (the last cycle's socket, a database log): a leak is one a cycle.
+        Assert.True(after.OpenFiles <= before.OpenFiles + 2, $"file descriptors leaked: {before} -> {after}");
         Assert.True(after.Threads <= before.Threads + 4, $"threads leaked: {before} -> {after}");
         // RSS settles only after a few hundred cycles (heaps and caches reach their working size, measured
         // at ~85 KB a cycle until cycle ~270, then flat); a leaked encoder or decoder costs megabytes a cycle.
