@@ -26,6 +26,9 @@ internal sealed class MediaBuffer
 
     public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, _length);
 
+    /// <summary>The bytes as an array segment, for gathered socket writes straight from the pooled array.</summary>
+    internal ArraySegment<byte> Segment => new(_array, 0, _length);
+
     /// <summary>
     /// A derived form of this payload made once for every reader (e.g. its RTP packets), set by the
     /// path before the unit is fanned out and released with this buffer.
