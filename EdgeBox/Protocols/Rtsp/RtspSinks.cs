@@ -26,6 +26,10 @@ internal sealed class RtspSocketSink(Socket socket) : IRtspSink
 {
     private readonly SafeSocketHandle _handle = socket.SafeHandle;
     private readonly List<GCHandle> _pins = [];
+    private long _waits;
+
+    /// <summary>Writes that found the socket full and had to wait (for tests and diagnostics).</summary>
+    public long Waits => Interlocked.Read(ref _waits);
 
     public ValueTask SendAsync(RtspOutputBatch batch, CancellationToken token)
     {
@@ -35,6 +39,7 @@ internal sealed class RtspSocketSink(Socket socket) : IRtspSink
 
     private async ValueTask SendRestAsync(RtspOutputBatch batch, long sent, CancellationToken token)
     {
+        Interlocked.Increment(ref _waits);
         while (sent < batch.Length)
         {
             // Find where the kernel stopped, let the socket send the rest of that range when it has
