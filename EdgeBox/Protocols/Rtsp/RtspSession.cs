@@ -47,7 +47,9 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
         _settings = settings;
         _logger = logger;
         _nonce = RtspDigestChallenge.CreateNonce();
-        _output = new RtspOutput(CreateSink(connection), ex => End("send failed: " + ex.Message), _closing.Token);
+        // A failed write may be seen on the source's thread (in the fan-out): end the session elsewhere.
+        _output = new RtspOutput(CreateSink(connection), ex => ThreadPool.UnsafeQueueUserWorkItem(
+            static state => state.Session.End("send failed: " + state.Error.Message), (Session: this, Error: ex), preferLocal: false), _closing.Token);
     }
 
     /// <summary>
