@@ -189,7 +189,14 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
     {
         _endReason = reason;
         _ended = true;
-        _closing.Cancel();
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session is already gone (a late report from its output or the path).
+        }
     }
 
     /// <summary>Parses one message or interleaved frame; false when more bytes are needed. Interleaved frames are handled here.</summary>
