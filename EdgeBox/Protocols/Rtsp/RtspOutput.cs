@@ -24,7 +24,7 @@ internal interface IRtspMediaSource
 /// </summary>
 internal sealed class RtspOutput
 {
-    /// <summary>Units per write at most: bounds what a blocked write holds outside the reader's queue (as the old send loop's batch).</summary>
+    /// <summary>Units per write at most: bounds what a blocked write holds outside the reader's queue, where the slow-reader policy counts.</summary>
     private const int MaxUnitsPerWrite = 64;
 
     private readonly IRtspSink _sink;
