@@ -29,7 +29,8 @@ internal enum PublishRefusal
 internal sealed class MediaPath
 {
     private readonly Lock _gate = new();
-    private readonly List<PathReader> _readers = [];
+    /// <summary>Copy-on-write (readers join and leave rarely; every unit walks the list twice, the second time outside the lock).</summary>
+    private PathReader[] _readers = [];
     private readonly List<AccessUnit> _gop = [];
     private readonly MediaOptions _options;
     private readonly Action<PathReader> _readerDropped;
@@ -122,7 +123,13 @@ internal sealed class MediaPath
         {
             lock (_gate)
             {
-                return _departedBytesOut + _readers.Sum(r => r.BytesSent);
+                long total = _departedBytesOut;
+                foreach (var reader in _readers)
+                {
+                    total += reader.BytesSent;
+                }
+
+                return total;
             }
         }
     }
@@ -134,7 +141,13 @@ internal sealed class MediaPath
         {
             lock (_gate)
             {
-                return _departedFramesDropped + _readers.Sum(r => r.FramesDropped);
+                long total = _departedFramesDropped;
+                foreach (var reader in _readers)
+                {
+                    total += reader.FramesDropped;
+                }
+
+                return total;
             }
         }
     }
@@ -187,7 +200,7 @@ internal sealed class MediaPath
         {
             lock (_gate)
             {
-                return _readers.ToArray();
+                return _readers;
             }
         }
     }
@@ -227,7 +240,7 @@ internal sealed class MediaPath
                     Depart(reader);
                 }
 
-                _readers.Clear();
+                _readers = [];
                 _attacher?.Reset(); // other codecs: derived forms (RTP packetizers) start afresh
                 _continuity = new TrackContinuity[tracks.Count];
             }
@@ -260,7 +273,7 @@ internal sealed class MediaPath
         PathReader reader;
         lock (_gate)
         {
-            if (maxReaders > 0 && _readers.Count >= maxReaders)
+            if (maxReaders > 0 && _readers.Length >= maxReaders)
             {
                 return null;
             }
@@ -272,7 +285,7 @@ internal sealed class MediaPath
                 reader.Offer(unit, ResumePoint(unit), now);
             }
 
-            _readers.Add(reader);
+            _readers = [.. _readers, reader];
             if (!_hasVideo || _gop.Count > 0)
             {
                 return reader;
@@ -316,7 +329,7 @@ internal sealed class MediaPath
                 Depart(reader);
             }
 
-            _readers.Clear();
+            _readers = [];
             source = _source;
             DetachSource();
         }
@@ -328,6 +341,8 @@ internal sealed class MediaPath
     internal void Write(PathSource source, AccessUnit unit)
     {
         List<PathReader>? dropped = null;
+        PathReader[] readers;
+        int start;
         lock (_gate)
         {
             if (!ReferenceEquals(source, _source) || (uint)unit.TrackIndex >= (uint)_tracks.Count)
@@ -366,15 +381,29 @@ internal sealed class MediaPath
             _attacher?.Attach(unit, track);
             CacheGop(unit);
             bool resume = ResumePoint(unit);
-            for (int i = _readers.Count - 1; i >= 0; i--)
+            readers = _readers;
+            foreach (var reader in readers)
             {
-                if (!_readers[i].Offer(unit, resume, now))
+                if (!reader.Offer(unit, resume, now))
                 {
-                    (dropped ??= []).Add(_readers[i]);
-                    Depart(_readers[i]);
-                    _readers.RemoveAt(i);
+                    (dropped ??= []).Add(reader);
+                    Depart(reader);
                 }
             }
+
+            if (dropped is not null)
+            {
+                _readers = Array.FindAll(_readers, r => !dropped.Contains(r));
+            }
+
+            start = (int)(Interlocked.Read(ref _framesIn) % Math.Max(1, readers.Length));
+        }
+
+        // Readers that send on this thread (RTSP over TCP) do it now, outside the lock, starting at a
+        // different reader each time so that none is always served last.
+        for (int i = 0; i < readers.Length; i++)
+        {
+            readers[(start + i) % readers.Length].Signal();
         }
 
         unit.Release();
@@ -442,8 +471,10 @@ internal sealed class MediaPath
     {
         lock (_gate)
         {
-            if (_readers.Remove(reader))
+            int index = Array.IndexOf(_readers, reader);
+            if (index >= 0)
             {
+                _readers = [.. _readers.AsSpan(0, index), .. _readers.AsSpan(index + 1)];
                 Depart(reader);
             }
         }

@@ -19,6 +19,20 @@ internal enum ReaderCloseReason
 }
 
 /// <summary>
+/// A consumer that sends on the thread that wrote the unit instead of waiting on <see cref="PathReader.Units"/>
+/// (the RTSP server over a socket: a task wake-up per frame per reader costs more than the send).
+/// </summary>
+internal interface IPathReaderListener
+{
+    /// <summary>
+    /// Units were queued. Called on the source's thread after the path's lock is released, once per
+    /// written unit at most; must not block: send what the socket takes now and leave the rest to an
+    /// asynchronous send.
+    /// </summary>
+    void OnUnitsQueued();
+}
+
+/// <summary>
 /// One consumer of a path (an RTSP/RTMP/HLS session, the recorder, a decoder). Access units reach it
 /// through its own bounded queue, filled by the source without ever waiting: a reader that falls
 /// behind loses what is queued and resumes at the next keyframe; one that stays behind longer than
@@ -39,6 +53,8 @@ internal sealed class PathReader : IDisposable
     private long _framesDropped;
     private long _framesSent;
     private long _bytesSent;
+    private IPathReaderListener? _listener;
+    private int _signal;
 
     internal PathReader(MediaPath path, string id, string kind, MediaOptions options, bool startSkipping)
     {
@@ -66,6 +82,22 @@ internal sealed class PathReader : IDisposable
     public long FramesSent => Interlocked.Read(ref _framesSent);
 
     public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>
+    /// From now on <paramref name="listener"/> is told of queued units (see <see cref="IPathReaderListener"/>).
+    /// Units queued before (the cached GOP) are not signalled: the consumer takes them when it starts.
+    /// </summary>
+    public void Listen(IPathReaderListener listener) => Volatile.Write(ref _listener, listener);
+
+    /// <summary>Called by the path after its lock is released: tells the listener if <see cref="Offer"/> queued something.</summary>
+    internal void Signal()
+    {
+        if (Volatile.Read(ref _signal) != 0 && Volatile.Read(ref _listener) is { } listener
+            && Interlocked.Exchange(ref _signal, 0) != 0 && !_closed.Task.IsCompleted)
+        {
+            listener.OnUnitsQueued();
+        }
+    }
 
     /// <summary>
     /// Called by the path (under its lock, from the source's thread) for every unit. Takes its own
@@ -118,6 +150,7 @@ internal sealed class PathReader : IDisposable
 
         _queuedSinceDrain++;
         _queue.Writer.TryWrite(unit.AddRef());
+        Volatile.Write(ref _signal, 1);
         Interlocked.Increment(ref _framesSent);
         Interlocked.Add(ref _bytesSent, unit.Buffer.Length);
         return true;

@@ -7,15 +7,19 @@ using EdgeBox.Protocols.Rtp;
 namespace EdgeBox.Protocols.Rtsp;
 
 /// <summary>Reading: DESCRIBE (SDP out), SETUP, PLAY, then RTP out over interleaved channels.</summary>
-internal sealed partial class RtspSession
+internal sealed partial class RtspSession : IPathReaderListener, IRtspMediaSource
 {
     private bool[] _setUp = [];
     private byte[] _outputChannels = [];
     private System.Net.SocketAddress?[] _udpDestinations = [];
     private IReadOnlyList<MediaTrack> _playTracks = [];
     private PathReader? _reader;
+
+    /// <summary>The reader whose units <see cref="_output"/> sends: set once the PLAY response is written.</summary>
+    private PathReader? _sending;
     private Task? _playLoop;
     private bool _startPlaying;
+    private bool _waitForKeyframe;
 
     private async Task<RtspResponse> DescribeAsync(RtspRequest request)
     {
@@ -193,120 +197,136 @@ internal sealed partial class RtspSession
         return WithSession(new RtspResponse(RtspStatusCodes.Ok, request.CSeq));
     }
 
-    /// <summary>Starts the send loop after the PLAY response went out, so no RTP precedes it.</summary>
+    /// <summary>
+    /// Starts sending media after the PLAY response was written, so no RTP precedes it: from now on the
+    /// fan-out wakes <see cref="_output"/> on the source's thread (see <see cref="IPathReaderListener"/>).
+    /// The cached GOP already in the reader's queue goes out first.
+    /// </summary>
     private void StartPlayingIfRequested()
     {
-        if (_startPlaying && _reader is not null)
+        if (_startPlaying && _reader is { } reader)
         {
             _startPlaying = false;
-            var reader = _reader;
-            _playLoop = Task.Run(() => PlayLoopAsync(reader));
+            _waitForKeyframe = false;
+            reader.Listen(this);
+            Volatile.Write(ref _sending, reader);
+            _output.SetMedia(this);
+            _playLoop = WatchReaderAsync(reader);
         }
     }
 
-    private async Task PlayLoopAsync(PathReader reader)
+    void IPathReaderListener.OnUnitsQueued() => _output.Kick();
+
+    bool IRtspMediaSource.HasPendingMedia => Volatile.Read(ref _sending) is { } reader && reader.Units.Count > 0;
+
+    /// <summary>Takes what is queued for this reader (a batch at most) into <paramref name="batch"/>; UDP tracks are sent here.</summary>
+    void IRtspMediaSource.Fill(RtspOutputBatch batch)
     {
-        var output = _connection.Transport.Output;
-        string reason = "reader left";
-        bool waitForKeyframe = false;
-        try
+        if (Volatile.Read(ref _sending) is not { } reader)
         {
-            while (await reader.Units.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
-            {
-                await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
-                try
-                {
-                    // Batch what is queued into one flush: fewer syscalls under load.
-                    int batch = 0;
-                    while (batch++ < 64 && reader.Units.TryRead(out var unit))
-                    {
-                        try
-                        {
-                            waitForKeyframe = Send(unit, output, waitForKeyframe);
-                        }
-                        finally
-                        {
-                            unit.Release();
-                        }
-                    }
-
-                    WriteSenderReportsIfDue(output);
-                    var flush = await output.FlushAsync(_closing.Token).ConfigureAwait(false);
-                    if (flush.IsCompleted)
-                    {
-                        break;
-                    }
-                }
-                finally
-                {
-                    _writeLock.Release();
-                }
-            }
-
-            if (reader.Closed.IsCompleted)
-            {
-                reason = (await reader.Closed.ConfigureAwait(false)).ToString();
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            reason = ex.GetType().Name;
+            return;
         }
 
-        if (!_closing.IsCancellationRequested && reader.Closed.IsCompleted)
+        int taken = 0;
+        while (taken < RtspOutput.UnitsPerWrite && reader.Units.TryRead(out var unit))
+        {
+            taken++;
+            if (!Add(unit, batch))
+            {
+                unit.Release();
+            }
+        }
+
+        if (taken > 0)
+        {
+            WriteSenderReportsIfDue(batch);
+        }
+    }
+
+    /// <summary>Ends the session when the path drops this reader (too slow, tracks changed, path closed).</summary>
+    private async Task WatchReaderAsync(PathReader reader)
+    {
+        var reason = await reader.Closed.ConfigureAwait(false);
+        if (!_closing.IsCancellationRequested && reason != ReaderCloseReason.Left)
         {
             End("reader closed: " + reason);
         }
     }
 
     /// <summary>
-    /// Copies a unit's shared RTP packets to this reader (interleaved or UDP). Units cached before the
-    /// path's packetizer existed have none: the reader then waits for the next keyframe that has them.
-    /// Returns whether it is (still) waiting for a keyframe.
+    /// Adds a unit's shared RTP packets for this reader (interleaved) or sends them (UDP). Units cached
+    /// before the path's packetizer existed have none: the reader then waits for the next keyframe that
+    /// has them. Returns whether the batch took the unit's reference.
     /// </summary>
-    private bool Send(in AccessUnit unit, System.IO.Pipelines.PipeWriter output, bool waitForKeyframe)
+    private bool Add(in AccessUnit unit, RtspOutputBatch batch)
     {
         var packets = unit.Buffer.Attachment;
         bool video = _playTracks[unit.TrackIndex].IsVideo;
         if (packets is null)
         {
-            return waitForKeyframe || video;
+            _waitForKeyframe |= video;
+            return false;
         }
 
-        if (waitForKeyframe && !(video && unit.Keyframe))
+        if (_waitForKeyframe && !(video && unit.Keyframe))
         {
-            return true;
+            return false;
         }
 
+        _waitForKeyframe = false;
         if (!_setUp[unit.TrackIndex])
         {
             return false;
         }
 
-        var destination = _udpDestinations[unit.TrackIndex];
-        byte channel = _outputChannels[unit.TrackIndex];
+        int track = unit.TrackIndex;
+        var destination = _udpDestinations[track];
         Interlocked.Add(ref _bytesOut, packets.Length);
-        ReportBeforeFirstPacket(unit.TrackIndex, packets.Span, output);
-        foreach (var packet in new RtpPathPacketizer.PacketEnumerator(packets.Span))
+        ReportBeforeFirstPacket(track, packets.Span, batch);
+        if (destination is not null)
         {
-            CountSent(unit.TrackIndex, packet);
-            if (destination is not null)
+            foreach (var packet in new RtpPathPacketizer.PacketEnumerator(packets.Span))
             {
+                CountSent(track, packet);
                 _udp.SendRtp(packet, destination);
             }
-            else
+
+            return false;
+        }
+
+        byte channel = _outputChannels[track];
+        var shared = packets.Segment;
+        if (channel == RtpPathPacketizer.DefaultChannel(track))
+        {
+            // The packets are framed for this reader's channel already: the whole unit is one range.
+            foreach (var packet in new RtpPathPacketizer.PacketEnumerator(packets.Span))
             {
-                RtspWriter.WriteInterleaved(output, channel, packet);
+                CountSent(track, packet);
+            }
+
+            batch.Add(shared);
+        }
+        else
+        {
+            // Another channel (e.g. a reader that set up only the second track on 0-1): a header of
+            // its own before each shared packet.
+            var packet = new RtpPathPacketizer.PacketEnumerator(packets.Span);
+            while (packet.MoveNext())
+            {
+                CountSent(track, packet.Current);
+                RtspWriter.WriteInterleavedHeader(batch.Reserve(RtpPathPacketizer.HeaderSize), channel, packet.Current.Length);
+                batch.Add(shared.Slice(packet.Offset, packet.Current.Length));
             }
         }
 
-        return false;
+        batch.Hold(unit.Buffer);
+        return true;
     }
-
     private async Task StopPlayingAsync()
     {
         var reader = _reader;
         _reader = null;
+        Volatile.Write(ref _sending, null);
         reader?.Dispose();
         if (_playLoop is { } loop)
         {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using EdgeBox.Protocols.Rtp;
 
 namespace EdgeBox.Protocols.Rtsp;
@@ -57,7 +56,7 @@ internal sealed partial class RtspSession
     }
 
     /// <summary>The first report of a track, ahead of its first packet (whose SSRC it takes).</summary>
-    private void ReportBeforeFirstPacket(int track, ReadOnlySpan<byte> packets, PipeWriter output)
+    private void ReportBeforeFirstPacket(int track, ReadOnlySpan<byte> packets, RtspOutputBatch output)
     {
         if (_reported[track])
         {
@@ -77,7 +76,7 @@ internal sealed partial class RtspSession
     }
 
     /// <summary>Every <see cref="ReportInterval"/>: a report for each track that has started.</summary>
-    private void WriteSenderReportsIfDue(PipeWriter output)
+    private void WriteSenderReportsIfDue(RtspOutputBatch output)
     {
         long now = _time.GetTimestamp();
         if (_time.GetElapsedTime(_lastReport, now) < ReportInterval)
@@ -96,7 +95,7 @@ internal sealed partial class RtspSession
     }
 
     /// <summary>One SR + SDES for a track; false when the track's wall clock is not known yet.</summary>
-    private bool WriteSenderReport(int track, PipeWriter output)
+    private bool WriteSenderReport(int track, RtspOutputBatch output)
     {
         var tracks = _path?.Tracks;
         if (tracks is null || track >= tracks.Count || (_reportClocks[track] ??= tracks[track].Clock) is not { } clock)
@@ -116,7 +115,9 @@ internal sealed partial class RtspSession
         }
         else
         {
-            RtspWriter.WriteInterleaved(output, _rtcpChannels[track], compound[..length]);
+            var frame = output.Reserve(RtpPathPacketizer.HeaderSize + length);
+            RtspWriter.WriteInterleavedHeader(frame, _rtcpChannels[track], length);
+            compound[..length].CopyTo(frame[RtpPathPacketizer.HeaderSize..]);
         }
 
         return true;

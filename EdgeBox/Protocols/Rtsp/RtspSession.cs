@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using EdgeBox.Configuration;
 using EdgeBox.Media;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace EdgeBox.Protocols.Rtsp;
 
@@ -27,8 +28,8 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
     private readonly TimeProvider _time;
     private readonly RtspConfig _settings;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
+    private readonly RtspOutput _output;
     private readonly string _id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
     private MediaPath? _path;
     private bool _ended;
@@ -46,7 +47,20 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
         _settings = settings;
         _logger = logger;
         _nonce = RtspDigestChallenge.CreateNonce();
+        // A failed write may be seen on the source's thread (in the fan-out): end the session elsewhere.
+        _output = new RtspOutput(CreateSink(connection), ex => ThreadPool.UnsafeQueueUserWorkItem(
+            static state => state.Session.End("send failed: " + state.Error.Message), (Session: this, Error: ex), preferLocal: false), _closing.Token);
     }
+
+    /// <summary>
+    /// The connection's socket when the transport has one (Kestrel's socket transport on Linux): then
+    /// every byte of the session goes straight to it, from the first response on, so nothing Kestrel's
+    /// output pipe still holds can be overtaken. Otherwise (TLS, in-memory transports) the output pipe.
+    /// </summary>
+    private static IRtspSink CreateSink(ConnectionContext connection) =>
+        OperatingSystem.IsLinux() && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket
+            ? new RtspSocketSink(socket)
+            : new RtspPipeSink(connection.Transport.Output);
 
     private long _bytesIn;
     private long _bytesOut;
@@ -175,7 +189,14 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
     {
         _endReason = reason;
         _ended = true;
-        _closing.Cancel();
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session is already gone (a late report from its output or the path).
+        }
     }
 
     /// <summary>Parses one message or interleaved frame; false when more bytes are needed. Interleaved frames are handled here.</summary>
@@ -251,32 +272,33 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
     private RtspResponse WithSession(RtspResponse response) =>
         _state == SessionState.Initial ? response : response.WithSession(_id, (int)_settings.SessionTimeout.TotalSeconds);
 
+    /// <summary>Sends a response in order with the media (see <see cref="RtspOutput"/>); completes once it is written.</summary>
     private async Task RespondAsync(RtspResponse response)
     {
         response.Headers.Set("Server", "EdgeBox");
-        await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
-        try
-        {
-            RtspWriter.WriteResponse(_connection.Transport.Output, response);
-            await _connection.Transport.Output.FlushAsync(_closing.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        await _output.WriteAsync(Serialize(response)).WaitAsync(_closing.Token).ConfigureAwait(false);
     }
+
+    /// <summary>How long a last error response may wait for the socket before the session closes anyway.</summary>
+    private static readonly TimeSpan LastResponseTimeout = TimeSpan.FromSeconds(5);
 
     private async Task TryRespondAsync(RtspResponse response)
     {
         try
         {
-            RtspWriter.WriteResponse(_connection.Transport.Output, response);
-            await _connection.Transport.Output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await _output.WriteAsync(Serialize(response)).WaitAsync(LastResponseTimeout, _time).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or ConnectionResetException)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException or TimeoutException)
         {
-            // The peer is gone; nothing to tell it.
+            // The peer is gone or does not read; nothing to tell it.
         }
+    }
+
+    private static byte[] Serialize(RtspResponse response)
+    {
+        var bytes = new ArrayBufferWriter<byte>(256);
+        RtspWriter.WriteResponse(bytes, response);
+        return bytes.WrittenSpan.ToArray();
     }
 
     public async ValueTask DisposeAsync()
@@ -288,6 +310,7 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
         }
 
         await StopPlayingAsync().ConfigureAwait(false);
+        await _output.StopAsync().ConfigureAwait(false); // nothing in flight holds a unit or uses the socket after this
         if (_source is not null && _path is not null)
         {
             _events.Publish(Events.EventTypes.SourceNotReady, _path.Name, _id, $"RTSP publisher {Remote} stopped publishing");
@@ -299,7 +322,6 @@ internal sealed partial class RtspSession : IAsyncDisposable, IMediaSession
             _paths.ReleaseIfUnused(_path);
         }
 
-        _writeLock.Dispose();
         _closing.Dispose();
     }
 

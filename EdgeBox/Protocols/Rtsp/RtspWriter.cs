@@ -57,11 +57,22 @@ internal static class RtspWriter
         }
 
         var span = output.GetSpan(4 + payload.Length);
-        span[0] = (byte)'$';
-        span[1] = channel;
-        BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)payload.Length);
+        WriteInterleavedHeader(span, channel, payload.Length);
         payload.CopyTo(span[4..]);
         output.Advance(4 + payload.Length);
+    }
+
+    /// <summary>Writes the 4-byte header of an interleaved frame of <paramref name="length"/> bytes.</summary>
+    public static void WriteInterleavedHeader(Span<byte> destination, byte channel, int length)
+    {
+        if ((uint)length > ushort.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "An interleaved frame carries at most 65535 bytes.");
+        }
+
+        destination[0] = (byte)'$';
+        destination[1] = channel;
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)length);
     }
 
     /// <summary>Rejects a header that would break the framing: a non-token name, or CR/LF in the value (header injection).</summary>
