@@ -77,6 +77,36 @@ public sealed class RtspOutputTests
     }
 
     [Fact]
+    public async Task Stopping_cancels_a_write_that_waits_for_a_peer_that_never_reads_and_releases_everything()
+    {
+        using var pair = await SocketPair.OpenAsync();
+        pair.Server.SendBufferSize = 16 * 1024;
+        pair.Client.ReceiveBufferSize = 16 * 1024;
+        using var closing = new CancellationTokenSource();
+        var (path, source, reader) = Publish();
+        var output = new RtspOutput(new RtspSocketSink(pair.Server), _ => { }, closing.Token);
+        reader.Listen(new Kicker(output));
+        output.SetMedia(new ReaderMedia(reader));
+        for (int i = 0; i < 50; i++)
+        {
+            source.Write(Frame(i == 0, i, Payload(i, 60_000)));
+        }
+
+        var response = output.WriteAsync(Encoding.ASCII.GetBytes("RTSP/1.0 200 OK\r\nCSeq: 9\r\n\r\n"));
+        Assert.False(response.IsCompleted); // behind the media the socket cannot take
+        Assert.True(((RtspSocketSink)output.Sink).Waits > 0);
+
+        // What a session does when it ends: cancel, drop the reader, stop the output.
+        await closing.CancelAsync();
+        reader.Dispose();
+        await output.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => response);
+        source.Dispose();
+        Assert.Equal(0, _pool.Outstanding);
+        GC.KeepAlive(path);
+    }
+
+    [Fact]
     public async Task Messages_are_never_split_by_media_and_complete_once_written()
     {
         using var pair = await SocketPair.OpenAsync();
