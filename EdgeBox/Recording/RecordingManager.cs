@@ -25,6 +25,7 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
     private readonly string _dataDirectory;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, PathRecorder> _recorders = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, int> _leases = [];
     private EdgeBoxConfig _latest;
     private ITimer? _timer;
     private long _lastRetention;
@@ -46,6 +47,52 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
     }
 
     public SegmentIndex Index => _index;
+
+    /// <summary>Where segment files live; <see cref="RecordedSegment.File"/> is relative to it.</summary>
+    public string DataDirectory => _dataDirectory;
+
+    /// <summary>
+    /// Keeps the segments from retention until the returned lease is disposed (an export or download in
+    /// progress). Leases count: a segment is free once every lease on it is gone.
+    /// </summary>
+    public IDisposable Lease(IReadOnlyList<long> segments)
+    {
+        lock (_leases)
+        {
+            foreach (long id in segments)
+            {
+                _leases[id] = _leases.GetValueOrDefault(id) + 1;
+            }
+        }
+
+        return new SegmentLease(this, segments);
+    }
+
+    private bool Leased(long segment)
+    {
+        lock (_leases)
+        {
+            return _leases.ContainsKey(segment);
+        }
+    }
+
+    private void Release(IReadOnlyList<long> segments)
+    {
+        lock (_leases)
+        {
+            foreach (long id in segments)
+            {
+                if (_leases.TryGetValue(id, out int count) && count > 1)
+                {
+                    _leases[id] = count - 1;
+                }
+                else
+                {
+                    _leases.Remove(id);
+                }
+            }
+        }
+    }
 
     /// <summary>The recorders running now, for the API.</summary>
     public IReadOnlyList<PathRecorder> Recorders
@@ -205,11 +252,11 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
         }
     }
 
-    /// <summary>Age and size per path, then the volume's free-space floor; locked and open segments stay.</summary>
+    /// <summary>Age and size per path, then the volume's free-space floor; locked, leased and open segments stay.</summary>
     private void ApplyRetention(EdgeBoxConfig config)
     {
         var now = _time.GetUtcNow();
-        var all = _index.All();
+        var all = _index.All().Select(s => Leased(s.Id) ? s with { LockedUntil = DateTimeOffset.MaxValue } : s).ToList();
         var doomed = new List<RecordedSegment>();
         foreach (var group in all.GroupBy(s => s.Path, StringComparer.Ordinal))
         {
@@ -247,6 +294,19 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 Log.DeleteFailed(_logger, segment.File, ex.Message);
+            }
+        }
+    }
+
+    private sealed class SegmentLease(RecordingManager owner, IReadOnlyList<long> segments) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.Release(segments);
             }
         }
     }

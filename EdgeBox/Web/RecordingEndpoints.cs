@@ -12,7 +12,7 @@ internal static class RecordingEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/recordings", List);
-        api.MapGet("/recordings/{**path}", ForPath);
+        api.MapMethods("/recordings/{**path}", [HttpMethods.Get, HttpMethods.Head], Dispatch);
     }
 
     private static JsonHttpResult<RecordingListResponse> List(RecordingManager recordings)
@@ -27,6 +27,25 @@ internal static class RecordingEndpoints
         }
 
         return TypedResults.Json(new RecordingListResponse([.. items.OrderBy(i => i.Path, StringComparer.Ordinal)]), ApiJsonContext.Default.RecordingListResponse);
+    }
+
+    /// <summary>The catch-all route: <c>{path}/download</c> (or <c>download.mp4</c>) and <c>{path}/index.m3u8</c> play back, anything else is a path.</summary>
+    private static IResult Dispatch(HttpContext http, string path, DateTimeOffset? from, DateTimeOffset? to, string? inline, RecordingManager recordings)
+    {
+        foreach (string suffix in (ReadOnlySpan<string>)[RecordingPlaybackEndpoints.DownloadSuffix, RecordingPlaybackEndpoints.DownloadFileSuffix])
+        {
+            if (path.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return RecordingPlaybackEndpoints.Download(http, path[..^suffix.Length], from, to, inline, recordings);
+            }
+        }
+
+        if (path.EndsWith(RecordingPlaybackEndpoints.PlaylistSuffix, StringComparison.Ordinal))
+        {
+            return RecordingPlaybackEndpoints.Playlist(path[..^RecordingPlaybackEndpoints.PlaylistSuffix.Length], from, to, recordings);
+        }
+
+        return ForPath(path, from, to, recordings);
     }
 
     private static IResult ForPath(string path, DateTimeOffset? from, DateTimeOffset? to, RecordingManager recordings)

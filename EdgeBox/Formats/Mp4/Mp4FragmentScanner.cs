@@ -77,6 +77,7 @@ internal static class Mp4FragmentScanner
                         return scan.Result(stop, offset);
                     }
 
+                    scan.MoovOffset = offset;
                     scan.InitLength = scan.ValidLength = offset + header.Size;
                     break;
                 case Mp4BoxHeader.Moov:
@@ -183,7 +184,7 @@ internal static class Mp4FragmentScanner
             }
 
             end = data.End;
-            scan.Fragments.Add(fragment with { Length = end - offset });
+            scan.Fragments.Add(fragment with { Length = end - offset, MoofLength = (int)moof.Size });
             return Mp4ScanStop.EndOfFile;
         }
         finally
@@ -204,6 +205,8 @@ internal static class Mp4FragmentScanner
         public long FileLength { get; } = fileLength;
 
         public long InitLength { get; set; }
+
+        public long MoovOffset { get; set; }
 
         public long ValidLength { get; set; }
 
@@ -231,6 +234,6 @@ internal static class Mp4FragmentScanner
         }
 
         public Mp4ScanResult Result(Mp4ScanStop stop, long offset) =>
-            new(FileLength, InitLength, ValidLength, Tracks, Fragments, stop, offset);
+            new(FileLength, InitLength, ValidLength, Tracks, Fragments, stop, offset) { MoovOffset = InitLength > 0 ? MoovOffset : 0 };
     }
 }

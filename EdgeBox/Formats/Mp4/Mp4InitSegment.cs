@@ -211,7 +211,7 @@ internal static class Mp4InitSegment
     /// video a reorder delay late.)
     /// </para>
     /// </summary>
-    private static void WriteEditList(Mp4BoxWriter w, TimeSpan offset, int clockRate, long shift)
+    internal static void WriteEditList(Mp4BoxWriter w, TimeSpan offset, int clockRate, long shift)
     {
         long empty = Mp4Time.ToTicks(offset, MovieTimescale);
         long mediaTime = Mp4Time.ToTicks(offset, clockRate) + shift;

@@ -37,6 +37,9 @@ internal sealed record Mp4ScannedFragment(
     long Offset, long Length, uint SequenceNumber, IReadOnlyList<Mp4ScannedRun> Runs, IReadOnlyList<Mp4ScannedKeyframe> Keyframes)
 {
     public long End => Offset + Length;
+
+    /// <summary>The bytes of the moof alone; its mdat follows.</summary>
+    public int MoofLength { get; init; }
 }
 
 /// <summary>What <see cref="Mp4FragmentScanner"/> found.</summary>
@@ -56,6 +59,9 @@ internal sealed record Mp4ScanResult(
     long StopOffset)
 {
     public bool HasInit => InitLength > 0;
+
+    /// <summary>Where the moov starts (0 when the file has no complete init segment).</summary>
+    public long MoovOffset { get; init; }
 
     /// <summary>True when there is something past <see cref="ValidLength"/> to cut.</summary>
     public bool NeedsTruncation => ValidLength < FileLength;
