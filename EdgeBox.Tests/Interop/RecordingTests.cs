@@ -98,4 +98,60 @@ public sealed class RecordingTests
         Assert.All(segments.EnumerateArray(), s => Assert.True(s.GetProperty("complete").GetBoolean()));
         Assert.Contains("was being written when EdgeBox stopped: closed at its last complete fragment", again.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_range_across_two_segments_downloads_as_one_mp4_with_ranges_and_plays_as_hls()
+    {
+        await using var box = await RtspTestServer.StartWithConfigAsync(Config);
+        var publisher = box.PublishTestPattern("cam1", seconds: 25, audio: true); // GOP 1 s
+        await box.WaitReadyAsync("cam1", publisher);
+        Assert.True(await publisher.WaitForExitAsync(TimeSpan.FromSeconds(45)));
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the source times out; the last segment closes
+
+        using var detail = await box.Http.GetAsync(new Uri(box.Api, "/api/v1/recordings/cam1"));
+        var segments = JsonDocument.Parse(await detail.Content.ReadAsStringAsync()).RootElement.GetProperty("segments");
+        Assert.True(segments.GetArrayLength() >= 2, box.Process.Output);
+        var from = segments[0].GetProperty("start").GetDateTimeOffset().AddSeconds(5);
+        var to = segments[1].GetProperty("start").GetDateTimeOffset().AddSeconds(5);
+        var url = new Uri(box.Api, $"/api/v1/recordings/cam1/download?from={from.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}&to={to.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}");
+
+        using var whole = await box.Http.GetAsync(url);
+        Assert.Equal(System.Net.HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal("video/mp4", whole.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", whole.Content.Headers.ContentDisposition?.DispositionType);
+        byte[] body = await whole.Content.ReadAsByteArrayAsync();
+        string file = box.Directory.File("range.mp4");
+        await File.WriteAllBytesAsync(file, body);
+        var (codecs, duration) = await CheckAsync(file);
+        Assert.Equal(["h264", "aac"], codecs);
+        Assert.InRange(duration, 9.9, 12.1); // 10 s, from the keyframe at or before from (≤ 1 GOP) to the end of the fragment holding to (≤ 1 s)
+
+        using var partial = new HttpRequestMessage(HttpMethod.Get, url);
+        partial.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(100_000, 100_999);
+        using var part = await box.Http.SendAsync(partial);
+        Assert.Equal(System.Net.HttpStatusCode.PartialContent, part.StatusCode);
+        Assert.Equal($"bytes 100000-100999/{body.Length}", part.Content.Headers.ContentRange?.ToString());
+        Assert.Equal(body.AsSpan(100_000, 1000).ToArray(), await part.Content.ReadAsByteArrayAsync());
+
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, url);
+        conditional.Headers.IfNoneMatch.Add(whole.Headers.ETag!);
+        using var unchanged = await box.Http.SendAsync(conditional);
+        Assert.Equal(System.Net.HttpStatusCode.NotModified, unchanged.StatusCode);
+
+        string playlist = new Uri(box.Api, "/api/v1/recordings/cam1/index.m3u8").ToString();
+        var (decode, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error", "-i", playlist, "-f", "null", "-");
+        Assert.True(decode == 0 && errors.Trim().Length == 0, errors);
+        var (_, probe, _) = await ExternalProcess.RunAsync(Bound, "ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", playlist);
+        Assert.InRange(double.Parse(probe.Trim(), CultureInfo.InvariantCulture), 23.5, 25.5);
+        // Seeking: in the MP4 over HTTP (its sidx lets FFmpeg jump with a Range request). Not in the playlist:
+        // FFmpeg 5.1's HLS demuxer decodes garbage after any seek into a fragmented-MP4 playlist of one-second
+        // fragments, its own HLS output of the same stream included; browsers (hls.js, Safari) fetch segments alone.
+        var (seek, _, seekErrors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error", "-ss", "6", "-i", url.ToString(), "-frames:v", "1", "-f", "null", "-");
+        Assert.True(seek == 0 && seekErrors.Trim().Length == 0, seekErrors);
+
+        using var reversed = await box.Http.GetAsync(new Uri(box.Api, $"/api/v1/recordings/cam1/download?from={to.UtcDateTime:O}&to={from.UtcDateTime:O}"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, reversed.StatusCode);
+        using var unknown = await box.Http.GetAsync(new Uri(box.Api, "/api/v1/recordings/nosuch/index.m3u8"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+    }
 }

@@ -57,35 +57,69 @@ internal static class RecordingPlaybackEndpoints
     }
 
     /// <summary>
-    /// The VOD playlist: EXT-X-MAP is the export's ftyp+moov, each media segment one keyframe group. Every URI
-    /// names the same range, ending just after the last fragment, so each request lays out the same file even
-    /// while the path still records.
+    /// The shortest media segment the playlist makes of consecutive keyframe groups. Cameras often send a
+    /// keyframe every second; one-second segments double the playlist and trip FFmpeg 5.1's HLS seek (it
+    /// decodes garbage after a seek into such a playlist, and does the same with FFmpeg's own one-second
+    /// single-file HLS output of a 15 fps, 15-frame GOP stream), while two-second ones seek cleanly.
+    /// </summary>
+    internal static readonly TimeSpan MinSegment = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The VOD playlist: EXT-X-MAP is the export's ftyp+moov, each media segment one or more whole keyframe groups
+    /// (at least <see cref="MinSegment"/> where the recording allows). Every URI names the same range, ending just
+    /// after the last fragment, so each request lays out the same file even while the path still records.
     /// </summary>
     internal static string Render(RecordingExport export)
     {
         string first = export.Start.UtcDateTime.ToString(UrlTime, CultureInfo.InvariantCulture);
         string last = (export.LastFragmentStart + TimeSpan.FromMilliseconds(1)).UtcDateTime.ToString(UrlTime, CultureInfo.InvariantCulture);
         string uri = $"download.mp4?from={first}&to={last}&inline=1";
-        double target = export.Groups.Count == 0 ? 1 : Math.Ceiling(export.Groups.Max(g => g.Duration.TotalSeconds));
+        var segments = Merge(export.Groups);
+        double target = segments.Count == 0 ? 1 : Math.Ceiling(segments.Max(g => g.Duration.TotalSeconds));
         var text = new StringBuilder();
         text.Append("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-INDEPENDENT-SEGMENTS\n")
             .Append(CultureInfo.InvariantCulture, $"#EXT-X-TARGETDURATION:{Math.Max(1, target)}\n")
             .Append(CultureInfo.InvariantCulture, $"#EXT-X-MAP:URI=\"{uri}\",BYTERANGE=\"{export.InitLength}@0\"\n");
         DateTimeOffset? expected = null;
-        foreach (var group in export.Groups)
+        foreach (var segment in segments)
         {
-            if (expected is not { } at || (group.Wall - at).Duration() > SegmentIndex.SpanTolerance)
+            if (expected is not { } at || (segment.Wall - at).Duration() > SegmentIndex.SpanTolerance)
             {
-                text.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(group.Wall.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append('\n');
+                text.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(segment.Wall.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append('\n');
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"#EXTINF:{group.Duration.TotalSeconds:0.000},\n")
-                .Append(CultureInfo.InvariantCulture, $"#EXT-X-BYTERANGE:{group.Length}@{group.Offset}\n")
+            text.Append(CultureInfo.InvariantCulture, $"#EXTINF:{segment.Duration.TotalSeconds:0.000},\n")
+                .Append(CultureInfo.InvariantCulture, $"#EXT-X-BYTERANGE:{segment.Length}@{segment.Offset}\n")
                 .Append(uri).Append('\n');
-            expected = group.Wall + group.Duration;
+            expected = segment.Wall + segment.Duration;
         }
 
         return text.Append("#EXT-X-ENDLIST\n").ToString();
+    }
+
+    /// <summary>
+    /// Joins consecutive keyframe groups into segments of at least <see cref="MinSegment"/>. A group that does
+    /// not follow the previous one (in the file, or in wall-clock time: a gap in the recording) starts a new
+    /// segment, so EXT-X-PROGRAM-DATE-TIME stays exact.
+    /// </summary>
+    internal static List<ExportGroup> Merge(IReadOnlyList<ExportGroup> groups)
+    {
+        var merged = new List<ExportGroup>(groups.Count);
+        foreach (var group in groups)
+        {
+            if (merged.Count > 0 && merged[^1] is var open && open.Duration < MinSegment
+                && open.Offset + open.Length == group.Offset
+                && (open.Wall + open.Duration - group.Wall).Duration() <= SegmentIndex.SpanTolerance)
+            {
+                merged[^1] = open with { Length = open.Length + group.Length, Duration = group.Start + group.Duration - open.Start };
+            }
+            else
+            {
+                merged.Add(group);
+            }
+        }
+
+        return merged;
     }
 
     private static IResult? Open(string path, DateTimeOffset? from, DateTimeOffset? to, RecordingManager recordings, out RecordingExport? export)

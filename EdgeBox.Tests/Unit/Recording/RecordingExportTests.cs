@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using EdgeBox.Formats.Mp4;
 using EdgeBox.Media;
 using EdgeBox.Recording;
@@ -161,9 +162,24 @@ public sealed class RecordingExportTests : IDisposable
         var lines = playlist.Split('\n');
         Assert.Equal(["#EXT-X-PROGRAM-DATE-TIME:2026-12-04T10:00:00.000Z", "#EXT-X-PROGRAM-DATE-TIME:2026-12-04T10:01:00.000Z"],
             lines.Where(l => l.StartsWith("#EXT-X-PROGRAM-DATE-TIME", StringComparison.Ordinal)));
-        Assert.Equal(export.Groups.Count, lines.Count(l => l.StartsWith("#EXTINF:", StringComparison.Ordinal)));
+        var durations = lines.Where(l => l.StartsWith("#EXTINF:", StringComparison.Ordinal)).Select(l => double.Parse(l[8..^1], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, durations.Count); // 0.4-s GOPs joined into one segment per recorded part, not across the gap
+        Assert.All(durations, d => Assert.InRange(d, 2.0, 2.1));
         Assert.Contains($"#EXT-X-MAP:URI=\"download.mp4?from=2026-12-04T10:00:00.0000000Z&to=2026-12-04T10:01:01.6010000Z&inline=1\",BYTERANGE=\"{export.InitLength}@0\"", lines);
         Assert.Equal("#EXT-X-ENDLIST", lines[^2]);
+    }
+
+    [Fact]
+    public void Playlist_segments_join_short_groups_up_to_two_seconds_but_never_across_a_hole_or_a_gap()
+    {
+        static ExportGroup G(long offset, double start, double wall) =>
+            new(offset, 100, TimeSpan.FromSeconds(start), TimeSpan.FromSeconds(1), T0.AddSeconds(wall), Keyframe: true);
+
+        // 1-s groups: 0-1 join, 2-3 join, 4 follows a hole in the file, 5 a gap in time, 6 is alone at the end.
+        var merged = RecordingPlaybackEndpoints.Merge([G(0, 0, 0), G(100, 1, 1), G(200, 2, 2), G(300, 3, 3), G(450, 4, 4), G(550, 5, 65), G(650, 6, 66)]);
+
+        Assert.Equal([(0L, 200L, 2.0), (200, 200, 2), (450, 100, 1), (550, 200, 2)], merged.Select(g => (g.Offset, g.Length, g.Duration.TotalSeconds)));
+        Assert.Equal([T0, T0.AddSeconds(2), T0.AddSeconds(4), T0.AddSeconds(65)], merged.Select(g => g.Wall));
     }
 
     [Fact]
