@@ -110,6 +110,8 @@ public sealed class AotCliTests : IAsyncLifetime, IDisposable
         Assert.Equal(0, code);
         Assert.Contains("ok    config_history", output, StringComparison.Ordinal);
         Assert.Contains("ok    events", output, StringComparison.Ordinal);
+        Assert.Contains("ok    segments", output, StringComparison.Ordinal);
+        Assert.Contains("ok    clips", output, StringComparison.Ordinal);
         Assert.DoesNotContain("FAIL", output, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(_dir.File("data"), ".verify-*"));
     }

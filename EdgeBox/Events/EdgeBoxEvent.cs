@@ -19,4 +19,6 @@ internal static class EventTypes
     public const string ReaderLeft = "reader.left";
     public const string ReaderDropped = "reader.dropped";
     public const string RecordingDiskFull = "recording.diskfull";
+    public const string RecordingClip = "recording.clip";
+    public const string RecordingDeleted = "recording.deleted";
 }

@@ -92,6 +92,7 @@ internal static partial class ServiceHost
         services.AddSingleton<HealthService>();
         services.AddSingleton<ConfigHistoryStore>();
         services.AddSingleton(sp => new Recording.SegmentIndex(sp.GetRequiredService<EdgeBoxDatabase>()));
+        services.AddSingleton(sp => new Recording.ClipStore(sp.GetRequiredService<EdgeBoxDatabase>()));
         services.AddSingleton<IConfigApplier, LogLevelApplier>();
         services.AddSingleton(new MediaOptions { ReaderQueueSize = config.Media.ReaderQueueSize, ReaderMaxLag = config.Media.ReaderMaxLag });
         services.AddSingleton<MediaBufferPool>();
@@ -112,8 +113,8 @@ internal static partial class ServiceHost
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Codecs.TranscodeManager>());
         services.AddHostedService(sp => sp.GetRequiredService<Codecs.TranscodeManager>());
         services.AddSingleton(sp => new Recording.RecordingManager(config, data, sp.GetRequiredService<PathManager>(),
-            sp.GetRequiredService<Recording.SegmentIndex>(), sp.GetRequiredService<Events.EventBus>(), sp.GetRequiredService<EdgeBoxMetrics>(), time,
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<Recording.SegmentIndex>(), sp.GetRequiredService<Recording.ClipStore>(), sp.GetRequiredService<Events.EventBus>(),
+            sp.GetRequiredService<EdgeBoxMetrics>(), time, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Recording.RecordingManager>());
         services.AddHostedService(sp => sp.GetRequiredService<Recording.RecordingManager>());
         services.AddSingleton(sp => new SourceSupervisor(config, sp.GetRequiredService<PathManager>(), sp.GetServices<IPullProtocol>(), time,

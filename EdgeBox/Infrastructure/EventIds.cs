@@ -95,6 +95,9 @@ internal static class EventIds
     public const int RecordingForgotten = 912;
     public const int RecordingIndexed = 913;
     public const int RecordingUnreadable = 914;
+    public const int RecordingClipFailed = 915;
+    public const int RecordingClipStarted = 916;
+    public const int RecordingRangeDeleted = 917;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

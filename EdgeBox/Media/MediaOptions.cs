@@ -11,4 +11,7 @@ internal sealed record MediaOptions
 
     /// <summary>Most bytes of the GOP cache per path; a longer GOP is not cached (readers then wait for the next keyframe).</summary>
     public long GopCacheMaxBytes { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>Most bytes a path keeps for its <c>preRoll</c> (5 minutes of a 2 Mbit/s camera is 75 MB; longer windows keep fewer seconds).</summary>
+    public long PreRollMaxBytes { get; init; } = 96 * 1024 * 1024;
 }

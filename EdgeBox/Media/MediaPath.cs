@@ -32,6 +32,7 @@ internal sealed class MediaPath
     /// <summary>Copy-on-write (readers join and leave rarely; every unit walks the list twice, the second time outside the lock).</summary>
     private PathReader[] _readers = [];
     private readonly List<AccessUnit> _gop = [];
+    private readonly PreRollBuffer _preRoll;
     private readonly MediaOptions _options;
     private readonly Action<PathReader> _readerDropped;
     private IAccessUnitAttacher? _attacher;
@@ -53,6 +54,7 @@ internal sealed class MediaPath
         _options = options;
         Time = time;
         _readerDropped = readerDropped;
+        _preRoll = new PreRollBuffer(time) { MaxBytes = options.PreRollMaxBytes };
     }
 
     public string Name { get; }
@@ -264,18 +266,36 @@ internal sealed class MediaPath
         return PublishRefusal.None;
     }
 
-    /// <summary>Adds a reader; it first receives the cached GOP, then live units. Null when <c>maxReaders</c> is reached.</summary>
     /// <summary>How many readers have joined since the path was made (those that left included).</summary>
     public int ReadersJoined => Volatile.Read(ref _nextReader);
 
-    public PathReader? TryAddReader(string kind, int maxReaders)
+    /// <summary>Adds a reader; it first receives the cached GOP, then live units. Null when <c>maxReaders</c> is reached.</summary>
+    public PathReader? TryAddReader(string kind, int maxReaders) => TryAddReader(kind, maxReaders, TimeSpan.Zero, out _);
+
+    /// <summary>
+    /// Adds a reader that starts up to <paramref name="history"/> in the past: <paramref name="past"/> gets new
+    /// references to the path's pre-roll units from the latest keyframe at least that old (as far back as the
+    /// path's <c>preRoll</c> keeps), and the reader's queue continues right after the last of them. Without a
+    /// pre-roll buffer this is <see cref="TryAddReader(string, int)"/> and <paramref name="past"/> is empty.
+    /// The caller releases every unit of <paramref name="past"/>.
+    /// </summary>
+    public PathReader? TryAddReader(string kind, int maxReaders, TimeSpan history, out List<AccessUnit> past)
     {
+        past = [];
         PathReader reader;
         lock (_gate)
         {
             if (maxReaders > 0 && _readers.Length >= maxReaders)
             {
                 return null;
+            }
+
+            if (history > TimeSpan.Zero && _preRoll.Count > 0)
+            {
+                past = _preRoll.Take(history, Time.GetTimestamp());
+                reader = new PathReader(this, $"{Name}#{++_nextReader}", kind, _options, startSkipping: false);
+                _readers = [.. _readers, reader];
+                return reader;
             }
 
             reader = new PathReader(this, $"{Name}#{++_nextReader}", kind, _options, startSkipping: _hasVideo);
@@ -381,6 +401,8 @@ internal sealed class MediaPath
             _attacher?.Attach(unit, track);
             CacheGop(unit);
             bool resume = ResumePoint(unit);
+            _preRoll.Window = Config.PreRoll ?? TimeSpan.Zero;
+            _preRoll.Add(unit, resume, now);
             readers = _readers;
             foreach (var reader in readers)
             {
@@ -527,6 +549,7 @@ internal sealed class MediaPath
     {
         _source = null;
         ClearGop();
+        _preRoll.Clear();
     }
 
     private static bool SameCodecs(IReadOnlyList<MediaTrack> a, IReadOnlyList<MediaTrack> b) =>

@@ -1,5 +1,4 @@
 using EdgeBox.Configuration;
-using EdgeBox.Formats.Mp4;
 using EdgeBox.Media;
 
 namespace EdgeBox.Recording;
@@ -24,9 +23,9 @@ internal sealed partial class PathRecorder : Infrastructure.BackgroundWorker
     private readonly Events.EventBus _events;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly RecordPathPattern _pattern;
     private string _state = "waiting";
     private bool _diskFull;
+    private SegmentSink? _sink;
 
     public PathRecorder(MediaPath path, PathConfig settings, string dataDirectory, SegmentIndex index, Events.EventBus events, TimeProvider time, ILogger logger)
     {
@@ -37,7 +36,6 @@ internal sealed partial class PathRecorder : Infrastructure.BackgroundWorker
         _events = events;
         _time = time;
         _logger = logger;
-        _pattern = new RecordPathPattern(settings.RecordPath ?? PathConfig.BuiltInDefaults.RecordPath!);
     }
 
     public MediaPath Path => _path;
@@ -48,7 +46,7 @@ internal sealed partial class PathRecorder : Infrastructure.BackgroundWorker
     public string State => Volatile.Read(ref _state);
 
     /// <summary>The segment being written, for the API.</summary>
-    public RecordedSegment? Current { get; private set; }
+    public RecordedSegment? Current => Volatile.Read(ref _sink)?.Current;
 
     protected override void OnStopped() => Volatile.Write(ref _state, "stopped");
 
@@ -113,67 +111,24 @@ internal sealed partial class PathRecorder : Infrastructure.BackgroundWorker
     private async Task RecordAsync(CancellationToken token)
     {
         var tracks = _path.Tracks;
-        var recorded = tracks.Where(t => FragmentedMp4Writer.CanRecord(t, out _)).ToList();
-        foreach (var skipped in tracks.Except(recorded))
-        {
-            FragmentedMp4Writer.CanRecord(skipped, out string? reason);
-            Log.TrackSkipped(_logger, _path.Name, skipped.Index, reason ?? "not supported");
-        }
-
-        if (recorded.Count == 0)
-        {
-            await WaitWhileAsync(() => ReferenceEquals(_path.Tracks, tracks) && _path.State == PathState.Ready, token).ConfigureAwait(false);
-            return;
-        }
-
-        using var reader = _path.TryAddReader("recorder", 0) ?? throw new IOException("the path refused the recorder as a reader");
-        bool hasVideo = recorded.Any(t => t.IsVideo);
-        var segmentLength = _settings.RecordSegmentDuration ?? TimeSpan.FromMinutes(10);
-        var partLength = _settings.RecordPartDuration ?? TimeSpan.FromSeconds(1);
-        Segment? segment = null;
+        await using var sink = new SegmentSink(_path.Name, tracks, _settings, _dataDirectory, _index, _time, _logger) { Opened = SegmentOpened };
+        _sink = sink;
         try
         {
-            while (true)
+            if (sink.Recorded.Count == 0)
             {
-                if (!await NextAsync(reader, token).ConfigureAwait(false) || !ReferenceEquals(_path.Tracks, tracks))
-                {
-                    return; // the source went away, or came back with other tracks: close this segment
-                }
+                await WaitWhileAsync(() => ReferenceEquals(_path.Tracks, tracks) && _path.State == PathState.Ready, token).ConfigureAwait(false);
+                return;
+            }
 
+            using var reader = _path.TryAddReader("recorder", 0) ?? throw new IOException("the path refused the recorder as a reader");
+            while (await NextAsync(reader, token).ConfigureAwait(false) && ReferenceEquals(_path.Tracks, tracks))
+            {
                 while (reader.Units.TryRead(out var unit))
                 {
                     try
                     {
-                        if (recorded.All(t => t.Index != unit.TrackIndex))
-                        {
-                            continue;
-                        }
-
-                        bool video = tracks[unit.TrackIndex].IsVideo;
-                        bool cutPoint = !hasVideo || (video && unit.Keyframe);
-                        if (segment is null)
-                        {
-                            if (!cutPoint)
-                            {
-                                continue; // a segment starts at a keyframe
-                            }
-
-                            segment = Open(recorded, unit);
-                        }
-                        else if (cutPoint && segment.Writer.TimeOf(unit) is { } at && at >= segmentLength)
-                        {
-                            await CloseAsync(segment, at, token).ConfigureAwait(false);
-                            segment = Open(recorded, unit);
-                        }
-                        else if ((video || !hasVideo) && segment.Writer.TimeOf(unit) is { } now && now - segment.FragmentStart >= partLength)
-                        {
-                            await FlushAsync(segment, now, token).ConfigureAwait(false);
-                        }
-
-                        if (segment.Writer.Add(unit) && segment.Writer.PendingSamples == 1)
-                        {
-                            segment.FragmentStart = segment.Writer.TimeOf(unit) ?? segment.FragmentStart;
-                        }
+                        await sink.WriteAsync(unit, token).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -181,14 +136,24 @@ internal sealed partial class PathRecorder : Infrastructure.BackgroundWorker
                     }
                 }
             }
+
+            // The source went away, or came back with other tracks: the sink closes this segment.
         }
         finally
         {
-            if (segment is not null)
-            {
-                await CloseAsync(segment, null, CancellationToken.None).ConfigureAwait(false);
-            }
+            _sink = null;
         }
+    }
+
+    private void SegmentOpened()
+    {
+        if (_diskFull)
+        {
+            _diskFull = false;
+            Log.Resumed(_logger, _path.Name);
+        }
+
+        Volatile.Write(ref _state, "recording");
     }
 
     /// <summary>Waits for queued units; false when none came for a while and the source is gone.</summary>
@@ -218,88 +183,5 @@ internal sealed partial class PathRecorder : Infrastructure.BackgroundWorker
         {
             await Task.Delay(TimeSpan.FromMilliseconds(500), _time, token).ConfigureAwait(false);
         }
-    }
-
-    private Segment Open(IReadOnlyList<MediaTrack> tracks, AccessUnit first)
-    {
-        // Wall-clock start: when the first unit arrived (a cached GOP arrived before the recorder joined).
-        var start = _time.GetUtcNow() - _time.GetElapsedTime(first.Arrival);
-        string file = _pattern.Expand(_path.Name, start);
-        string full = System.IO.Path.Combine(_dataDirectory, file);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        var stream = new FileStream(full, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
-        // The init segment goes out with the first fragment, in the same write.
-        var writer = new FragmentedMp4Writer(stream, new FragmentedMp4Options { FlushToDisk = true });
-        writer.WriteInit(tracks);
-
-        var entry = _index.Upsert(new RecordedSegment(_path.Name, file, start, start, writer.BytesWritten)
-        {
-            Codecs = [.. tracks.Select(t => t.Codec.Name())],
-        });
-        Current = entry;
-        if (_diskFull)
-        {
-            _diskFull = false;
-            Log.Resumed(_logger, _path.Name);
-        }
-
-        Volatile.Write(ref _state, "recording");
-        Log.SegmentOpened(_logger, _path.Name, file);
-        return new Segment(entry, stream, writer);
-    }
-
-    private async Task FlushAsync(Segment segment, TimeSpan? end, CancellationToken token)
-    {
-        if (await segment.Writer.FlushAsync(end, token).ConfigureAwait(false) is null)
-        {
-            return;
-        }
-
-        var start = segment.Entry.Start;
-        segment.Entry = _index.Upsert(segment.Entry with
-        {
-            End = start + segment.Writer.Duration,
-            Size = segment.Writer.BytesWritten,
-            Keyframes = [.. segment.Writer.Keyframes.Select(k => new SegmentKeyframe(start + k.Time, k.FragmentOffset))],
-        });
-        Current = segment.Entry;
-    }
-
-    private async Task CloseAsync(Segment segment, TimeSpan? end, CancellationToken token)
-    {
-        try
-        {
-            await FlushAsync(segment, end, token).ConfigureAwait(false);
-        }
-        finally
-        {
-            bool empty = segment.Writer.FragmentCount == 0;
-            segment.Writer.Dispose();
-            await segment.Stream.DisposeAsync().ConfigureAwait(false);
-            Current = null;
-            if (empty)
-            {
-                // Not one sample reached it (the source went away at once): no file, no entry.
-                File.Delete(System.IO.Path.Combine(_dataDirectory, segment.Entry.File));
-                _index.Remove(segment.Entry.Id);
-            }
-            else
-            {
-                segment.Entry = _index.Upsert(segment.Entry with { Complete = true });
-                Log.SegmentClosed(_logger, _path.Name, segment.Entry.File, segment.Entry.Duration.TotalSeconds, segment.Entry.Size);
-            }
-        }
-    }
-
-    private sealed class Segment(RecordedSegment entry, FileStream stream, FragmentedMp4Writer writer)
-    {
-        public RecordedSegment Entry { get; set; } = entry;
-
-        public FileStream Stream { get; } = stream;
-
-        public FragmentedMp4Writer Writer { get; } = writer;
-
-        /// <summary>File time of the first sample of the fragment being built.</summary>
-        public TimeSpan FragmentStart { get; set; }
     }
 }

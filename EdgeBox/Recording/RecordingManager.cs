@@ -17,6 +17,7 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
 
     private readonly PathManager _paths;
     private readonly SegmentIndex _index;
+    private readonly ClipStore _clips;
     private readonly Events.EventBus _events;
     private readonly Infrastructure.EdgeBoxMetrics _metrics;
     private readonly TimeProvider _time;
@@ -32,9 +33,10 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
     private bool _stopped;
     private int _disposed;
 
-    public RecordingManager(EdgeBoxConfig config, string dataDirectory, PathManager paths, SegmentIndex index, Events.EventBus events,
+    public RecordingManager(EdgeBoxConfig config, string dataDirectory, PathManager paths, SegmentIndex index, ClipStore clips, Events.EventBus events,
         Infrastructure.EdgeBoxMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
+        _clips = clips;
         _latest = config;
         _dataDirectory = dataDirectory;
         _paths = paths;
@@ -47,6 +49,8 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
     }
 
     public SegmentIndex Index => _index;
+
+    public TimeProvider Time => _time;
 
     /// <summary>Where segment files live; <see cref="RecordedSegment.File"/> is relative to it.</summary>
     public string DataDirectory => _dataDirectory;
@@ -133,6 +137,8 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
             {
                 await recorder.DisposeAsync().ConfigureAwait(false);
             }
+
+            await StopClipsAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -256,7 +262,7 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
     private void ApplyRetention(EdgeBoxConfig config)
     {
         var now = _time.GetUtcNow();
-        var all = _index.All().Select(s => Leased(s.Id) ? s with { LockedUntil = DateTimeOffset.MaxValue } : s).ToList();
+        var all = WithLocks(_index.All(), now);
         var doomed = new List<RecordedSegment>();
         foreach (var group in all.GroupBy(s => s.Path, StringComparer.Ordinal))
         {
@@ -296,6 +302,36 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
                 Log.DeleteFailed(_logger, segment.File, ex.Message);
             }
         }
+    }
+
+    /// <summary>
+    /// The segments as retention and deletion see them: one that a download reads is locked for as long as it
+    /// does, one that an event clip covers until the clip's <see cref="RecordedClip.KeepUntil"/>.
+    /// </summary>
+    internal List<RecordedSegment> WithLocks(IEnumerable<RecordedSegment> segments, DateTimeOffset now)
+    {
+        var clips = _clips.Locking(now);
+        var locked = new List<RecordedSegment>();
+        foreach (var segment in segments)
+        {
+            var until = segment.LockedUntil;
+            if (Leased(segment.Id))
+            {
+                until = DateTimeOffset.MaxValue;
+            }
+
+            foreach (var clip in clips)
+            {
+                if (clip.Locks(segment, now) && (until is null || clip.KeepUntil > until))
+                {
+                    until = clip.KeepUntil;
+                }
+            }
+
+            locked.Add(until == segment.LockedUntil ? segment : segment with { LockedUntil = until });
+        }
+
+        return locked;
     }
 
     private sealed class SegmentLease(RecordingManager owner, IReadOnlyList<long> segments) : IDisposable

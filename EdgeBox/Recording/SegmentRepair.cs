@@ -66,8 +66,11 @@ internal static partial class SegmentRepair
         }
     }
 
-    /// <summary>The segment as its file now is, cut back to its last complete fragment; null (and the file deleted) when nothing plays.</summary>
-    private static RecordedSegment? Repair(string full, RecordedSegment entry, ILogger logger)
+    /// <summary>
+    /// The segment as its file now is, cut back to its last complete fragment; null (and the file deleted) when nothing plays.
+    /// An entry without an id (a file just written) is described without a log line.
+    /// </summary>
+    internal static RecordedSegment? Repair(string full, RecordedSegment entry, ILogger logger)
     {
         Mp4ScanResult scan;
         try

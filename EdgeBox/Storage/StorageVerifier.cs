@@ -17,6 +17,7 @@ internal static class StorageVerifier
             results.Add(RoundTrip(db, ConfigHistoryShape.Instance));
             results.Add(RoundTrip(db, EventShape.Instance));
             results.Add(RoundTrip(db, SegmentShape.Instance));
+            results.Add(RoundTrip(db, ClipShape.Instance));
         }
 
         File.Delete(scratchFile);

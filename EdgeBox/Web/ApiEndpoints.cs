@@ -185,11 +185,16 @@ internal static class ApiEndpoints
     /// source encodes (transcode profiles, the test pattern), 409 when it cannot (a camera or publisher
     /// sends keyframes on its own schedule), 404/503 as for snapshots.
     /// </summary>
-    private static IResult PathAction(string name, PathManager paths)
+    private static async Task<IResult> PathAction(HttpContext http, string name, PathManager paths, Recording.RecordingManager recordings, CancellationToken token)
     {
+        if (name.EndsWith(RecordingEndpoints.RecordSuffix, StringComparison.Ordinal))
+        {
+            return await RecordingEndpoints.StartClipAsync(http, name[..^RecordingEndpoints.RecordSuffix.Length], recordings, token).ConfigureAwait(false);
+        }
+
         if (!name.EndsWith(KeyframeSuffix, StringComparison.Ordinal))
         {
-            return TypedResults.Json(new ErrorResponse("unknown path action (POST .../keyframe)"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
+            return TypedResults.Json(new ErrorResponse("unknown path action (POST .../keyframe or .../record)"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
         }
 
         name = name[..^KeyframeSuffix.Length];

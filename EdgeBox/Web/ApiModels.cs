@@ -194,4 +194,7 @@ internal sealed record PathSettingsDto(
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(RecordingListResponse))]
 [JsonSerializable(typeof(RecordingDetailResponse))]
+[JsonSerializable(typeof(ClipDto))]
+[JsonSerializable(typeof(ClipListResponse))]
+[JsonSerializable(typeof(RangeDeletedResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

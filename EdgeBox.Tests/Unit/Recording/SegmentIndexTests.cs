@@ -60,4 +60,8 @@ public sealed class SegmentIndexTests : IDisposable
     [Fact]
     public void Every_field_survives_storage() =>
         Assert.Equal(SegmentShape.Instance.Sample(), SegmentShape.Instance.FromDocument(SegmentShape.Instance.ToDocument(SegmentShape.Instance.Sample())));
+
+    [Fact]
+    public void Every_clip_field_survives_storage() =>
+        Assert.Equal(ClipShape.Instance.Sample(), ClipShape.Instance.FromDocument(ClipShape.Instance.ToDocument(ClipShape.Instance.Sample())));
 }

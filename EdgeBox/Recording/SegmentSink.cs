@@ -1,0 +1,204 @@
+using EdgeBox.Configuration;
+using EdgeBox.Formats.Mp4;
+using EdgeBox.Media;
+
+namespace EdgeBox.Recording;
+
+/// <summary>
+/// Writes one run of a path's access units (tracks fixed) to fMP4 segment files: a segment starts at a
+/// video keyframe (any unit of an audio-only path), is cut at the first keyframe after
+/// <c>recordSegmentDuration</c>, and is made of fragments of <c>recordPartDuration</c>, each written whole
+/// and flushed to disk, so a crash costs at most the fragment being built. Every fragment updates the
+/// segment's entry in the index. Used by the continuous recorder and by event clips.
+/// </summary>
+internal sealed partial class SegmentSink : IAsyncDisposable
+{
+    private readonly string _pathName;
+    private readonly IReadOnlyList<MediaTrack> _tracks;
+    private readonly IReadOnlyList<MediaTrack> _recorded;
+    private readonly string _dataDirectory;
+    private readonly SegmentIndex _index;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RecordPathPattern _pattern;
+    private readonly TimeSpan _segmentLength;
+    private readonly TimeSpan _partLength;
+    private readonly bool _hasVideo;
+    private Segment? _segment;
+
+    /// <param name="tracks">The path's tracks; the ones fMP4 cannot hold are left out (see <see cref="Recorded"/>).</param>
+    public SegmentSink(string pathName, IReadOnlyList<MediaTrack> tracks, PathConfig settings, string dataDirectory, SegmentIndex index,
+        TimeProvider time, ILogger logger)
+    {
+        _pathName = pathName;
+        _tracks = tracks;
+        _recorded = [.. tracks.Where(t => FragmentedMp4Writer.CanRecord(t, out _))];
+        _dataDirectory = dataDirectory;
+        _index = index;
+        _time = time;
+        _logger = logger;
+        _pattern = new RecordPathPattern(settings.RecordPath ?? PathConfig.BuiltInDefaults.RecordPath!);
+        _segmentLength = settings.RecordSegmentDuration ?? TimeSpan.FromMinutes(10);
+        _partLength = settings.RecordPartDuration ?? TimeSpan.FromSeconds(1);
+        _hasVideo = _recorded.Any(t => t.IsVideo);
+        foreach (var skipped in tracks.Except(_recorded))
+        {
+            FragmentedMp4Writer.CanRecord(skipped, out string? reason);
+            Log.TrackSkipped(_logger, pathName, skipped.Index, reason ?? "not supported");
+        }
+    }
+
+    /// <summary>The tracks that are written.</summary>
+    public IReadOnlyList<MediaTrack> Recorded => _recorded;
+
+    /// <summary>The segment being written, for the API.</summary>
+    public RecordedSegment? Current => _segment?.Entry;
+
+    /// <summary>Called when a segment file was opened (the recorder clears its disk-full alarm then).</summary>
+    public Action? Opened { get; init; }
+
+    /// <summary>Every segment this sink wrote (complete ones and the current one), by index id.</summary>
+    public List<long> Written { get; } = [];
+
+    /// <summary>Writes <paramref name="unit"/> (the caller keeps its reference) and cuts or flushes where it is time.</summary>
+    public async ValueTask WriteAsync(AccessUnit unit, CancellationToken token)
+    {
+        if (_recorded.All(t => t.Index != unit.TrackIndex))
+        {
+            return;
+        }
+
+        bool video = _tracks[unit.TrackIndex].IsVideo;
+        bool cutPoint = !_hasVideo || (video && unit.Keyframe);
+        if (_segment is null)
+        {
+            if (!cutPoint)
+            {
+                return; // a segment starts at a keyframe
+            }
+
+            _segment = Open(unit);
+        }
+        else if (cutPoint && _segment.Writer.TimeOf(unit) is { } at && at >= _segmentLength)
+        {
+            await CloseAsync(at, token).ConfigureAwait(false);
+            _segment = Open(unit);
+        }
+        else if ((video || !_hasVideo) && _segment.Writer.TimeOf(unit) is { } now && now - _segment.FragmentStart >= _partLength)
+        {
+            await FlushAsync(_segment, now, token).ConfigureAwait(false);
+        }
+
+        if (_segment.Writer.Add(unit) && _segment.Writer.PendingSamples == 1)
+        {
+            _segment.FragmentStart = _segment.Writer.TimeOf(unit) ?? _segment.FragmentStart;
+        }
+    }
+
+    /// <summary>Writes what is pending and closes the segment (<paramref name="end"/>: the file time it ends at, when known).</summary>
+    public async ValueTask CloseAsync(TimeSpan? end, CancellationToken token)
+    {
+        if (_segment is not { } segment)
+        {
+            return;
+        }
+
+        try
+        {
+            await FlushAsync(segment, end, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _segment = null;
+            bool empty = segment.Writer.FragmentCount == 0;
+            segment.Writer.Dispose();
+            await segment.Stream.DisposeAsync().ConfigureAwait(false);
+            if (empty)
+            {
+                // Not one sample reached it (the source went away at once): no file, no entry.
+                File.Delete(Path.Combine(_dataDirectory, segment.Entry.File));
+                _index.Remove(segment.Entry.Id);
+                Written.Remove(segment.Entry.Id);
+            }
+            else
+            {
+                segment.Entry = _index.Upsert(segment.Entry with { Complete = true });
+                Log.SegmentClosed(_logger, _pathName, segment.Entry.File, segment.Entry.Duration.TotalSeconds, segment.Entry.Size);
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => CloseAsync(null, CancellationToken.None);
+
+    private Segment Open(AccessUnit first)
+    {
+        // Wall-clock start: when the first unit arrived (a cached GOP or pre-roll arrived before the writer joined).
+        var start = _time.GetUtcNow() - _time.GetElapsedTime(first.Arrival);
+        string file = _pattern.Expand(_pathName, start);
+        string full = Path.Combine(_dataDirectory, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var stream = new FileStream(full, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
+        try
+        {
+            // The init segment goes out with the first fragment, in the same write.
+            var writer = new FragmentedMp4Writer(stream, new FragmentedMp4Options { FlushToDisk = true });
+            writer.WriteInit(_recorded);
+            var entry = _index.Upsert(new RecordedSegment(_pathName, file, start, start, writer.BytesWritten)
+            {
+                Codecs = [.. _recorded.Select(t => t.Codec.Name())],
+            });
+            Written.Add(entry.Id);
+            Opened?.Invoke();
+            Log.SegmentOpened(_logger, _pathName, file);
+            return new Segment(entry, stream, writer);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private async Task FlushAsync(Segment segment, TimeSpan? end, CancellationToken token)
+    {
+        if (await segment.Writer.FlushAsync(end, token).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        var start = segment.Entry.Start;
+        segment.Entry = _index.Upsert(segment.Entry with
+        {
+            End = start + segment.Writer.Duration,
+            Size = segment.Writer.BytesWritten,
+            Keyframes = [.. segment.Writer.Keyframes.Select(k => new SegmentKeyframe(start + k.Time, k.FragmentOffset))],
+        });
+    }
+
+    private sealed class Segment(RecordedSegment entry, FileStream stream, FragmentedMp4Writer writer)
+    {
+        public RecordedSegment Entry { get; set; } = entry;
+
+        public FileStream Stream { get; } = stream;
+
+        public FragmentedMp4Writer Writer { get; } = writer;
+
+        /// <summary>File time of the first sample of the fragment being built.</summary>
+        public TimeSpan FragmentStart { get; set; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = Infrastructure.EventIds.RecordingSegmentOpened, EventName = "RecordingSegmentOpened", Level = LogLevel.Debug,
+            Message = "Recording {Path}: writing {File}")]
+        public static partial void SegmentOpened(ILogger logger, string path, string file);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.RecordingSegmentClosed, EventName = "RecordingSegmentClosed", Level = LogLevel.Information,
+            Message = "Recording {Path}: {File} complete ({Seconds:0.0} s, {Bytes} bytes)")]
+        public static partial void SegmentClosed(ILogger logger, string path, string file, double seconds, long bytes);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.RecordingTrackSkipped, EventName = "RecordingTrackSkipped", Level = LogLevel.Warning,
+            Message = "Recording {Path}: track {Track} is not recorded ({Reason})")]
+        public static partial void TrackSkipped(ILogger logger, string path, int track, string reason);
+    }
+}
