@@ -98,6 +98,7 @@ internal static class EventIds
     public const int RecordingClipFailed = 915;
     public const int RecordingClipStarted = 916;
     public const int RecordingRangeDeleted = 917;
+    public const int RecordingCutBackFailed = 918;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

@@ -105,12 +105,20 @@ internal sealed partial class SegmentSink : IAsyncDisposable
 
         try
         {
-            await FlushAsync(segment, end, token).ConfigureAwait(false);
+            if (!segment.Writer.Failed)
+            {
+                await FlushAsync(segment, end, token).ConfigureAwait(false);
+            }
         }
         finally
         {
             _segment = null;
             bool empty = segment.Writer.FragmentCount == 0;
+            if (segment.Writer.Failed && !empty)
+            {
+                CutBack(segment);
+            }
+
             segment.Writer.Dispose();
             await segment.Stream.DisposeAsync().ConfigureAwait(false);
             if (empty)
@@ -129,6 +137,24 @@ internal sealed partial class SegmentSink : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => CloseAsync(null, CancellationToken.None);
+
+    /// <summary>
+    /// After a failed write (a full disk) the file may end in part of a fragment: cut it back to the end of the
+    /// last complete one (shrinking needs no space), so the closed segment plays to its end like any other.
+    /// </summary>
+    private void CutBack(Segment segment)
+    {
+        try
+        {
+            segment.Stream.SetLength(segment.Writer.BytesWritten);
+            segment.Stream.Flush(flushToDisk: true);
+        }
+        catch (IOException ex)
+        {
+            // Left as it is: the next start-up's repair cuts it back (SegmentRepair).
+            Log.CutBackFailed(_logger, _pathName, segment.Entry.File, ex.Message);
+        }
+    }
 
     private Segment Open(AccessUnit first)
     {
@@ -200,5 +226,9 @@ internal sealed partial class SegmentSink : IAsyncDisposable
         [LoggerMessage(EventId = Infrastructure.EventIds.RecordingTrackSkipped, EventName = "RecordingTrackSkipped", Level = LogLevel.Warning,
             Message = "Recording {Path}: track {Track} is not recorded ({Reason})")]
         public static partial void TrackSkipped(ILogger logger, string path, int track, string reason);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.RecordingCutBackFailed, EventName = "RecordingCutBackFailed", Level = LogLevel.Warning,
+            Message = "Recording {Path}: {File} ends in an incomplete fragment that could not be cut off ({Reason}); the next start repairs it")]
+        public static partial void CutBackFailed(ILogger logger, string path, string file, string reason);
     }
 }

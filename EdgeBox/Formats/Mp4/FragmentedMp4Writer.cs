@@ -74,6 +74,12 @@ internal sealed partial class FragmentedMp4Writer : IDisposable
 
     public int FragmentCount { get; private set; }
 
+    /// <summary>
+    /// A write failed (a full disk): the file may end in part of a fragment after <see cref="BytesWritten"/>, the
+    /// end of the last complete one. Nothing more can be written; cut the file back to that length.
+    /// </summary>
+    public bool Failed => _failed;
+
     /// <summary>The end of the longest track written so far, as file time.</summary>
     public TimeSpan Duration
     {
