@@ -1,46 +1,9 @@
 // EdgeBox web console. Vanilla ES2020, no dependencies. All API data reaches the DOM via textContent.
+// Two pages, chosen by the URL's hash: the overview (#/) and the recordings (#/recordings[/path]).
+import { $, el, badge, setBadge, bytes, duration, emptyRow, encodePath, getJson, describe, showErrors } from "./util.js";
+import { showRecordings, refreshRecordings, stopPlayer } from "./recordings.js";
+
 const REFRESH_MS = 5000;
-const TIMEOUT_MS = 4000;
-
-const $ = (id) => document.getElementById(id);
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function badge(status) {
-  const value = status || "unknown";
-  return el("span", `badge ${value}`, value);
-}
-
-function setBadge(node, status) {
-  const value = status || "unknown";
-  node.className = `badge ${value}`;
-  node.textContent = value;
-}
-
-function bytes(n) {
-  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) return "–";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-
-function duration(seconds) {
-  if (typeof seconds !== "number" || !Number.isFinite(seconds)) return "–";
-  let s = Math.floor(seconds);
-  const d = Math.floor(s / 86400); s %= 86400;
-  const h = Math.floor(s / 3600); s %= 3600;
-  const m = Math.floor(s / 60); s %= 60;
-  if (d) return `${d}d ${h}h ${m}m`;
-  if (h) return `${h}h ${m}m ${s}s`;
-  if (m) return `${m}m ${s}s`;
-  return `${s}s`;
-}
 
 function usage(used, total) {
   if (typeof used !== "number" || typeof total !== "number" || total <= 0) return "–";
@@ -62,30 +25,6 @@ function fillKv(dl, pairs) {
     if (value instanceof Node) dd.append(value); else dd.textContent = value ?? "–";
     return [el("dt", null, label), dd];
   }));
-}
-
-function emptyRow(columns, text) {
-  const td = el("td", "empty", text);
-  td.colSpan = columns;
-  const tr = el("tr");
-  tr.append(td);
-  return tr;
-}
-
-async function getJson(url, okStatuses = [200]) {
-  const response = await fetch(url, {
-    headers: { Accept: "application/json" },
-    cache: "no-store",
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
-  if (!okStatuses.includes(response.status)) {
-    throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-  }
-  try {
-    return await response.json();
-  } catch {
-    throw new Error("invalid JSON response");
-  }
 }
 
 function renderHealth(health) {
@@ -161,10 +100,24 @@ function thumbnail(p) {
     const img = el("img", "thumb");
     img.alt = `${p.name} snapshot`;
     img.loading = "lazy";
-    img.src = `/api/v1/paths/${p.name.split("/").map(encodeURIComponent).join("/")}/snapshot.jpg?width=160&t=${thumbStamp}`;
+    img.src = `/api/v1/paths/${encodePath(p.name)}/snapshot.jpg?width=160&t=${thumbStamp}`;
     td.append(img);
   } else {
     td.textContent = "–";
+  }
+  return td;
+}
+
+// A recorded path links to its recordings (a regex path's recordings are under each matching name).
+function recordCell(p) {
+  const td = el("td");
+  if (p.record && !p.regex) {
+    const link = el("a", null, "yes");
+    link.href = `#/recordings/${encodePath(p.name)}`;
+    link.title = `Recordings of ${p.name}`;
+    td.append(link);
+  } else {
+    td.textContent = p.record ? "yes" : "no";
   }
   return td;
 }
@@ -190,23 +143,10 @@ function renderPaths(paths) {
           ? p.tracks.map((t) => (t.width ? `${t.codec} ${t.width}×${t.height}` : t.codec)).join(", ")
           : "–";
         tr.append(thumbnail(p), name, state, el("td", null, p.regex ? "regex" : "exact"), el("td", null, p.source || "–"),
-          el("td", null, tracks), el("td", null, String(p.readers ?? 0)), el("td", null, p.record ? "yes" : "no"));
+          el("td", null, tracks), el("td", null, String(p.readers ?? 0)), recordCell(p));
         return tr;
       })
     : [emptyRow(8, "No paths configured")]));
-}
-
-function showErrors(errors) {
-  const banner = $("error");
-  if (!errors.length) { banner.hidden = true; banner.replaceChildren(); return; }
-  banner.replaceChildren(el("strong", null, "API request failed"),
-    ...errors.map((e) => el("div", null, e)));
-  banner.hidden = false;
-}
-
-function describe(reason) {
-  if (reason?.name === "TimeoutError") return "request timed out";
-  return reason?.message || String(reason);
 }
 
 // Each source feeds some cards; when a fetch fails its cards keep their last data but are dimmed.
@@ -222,7 +162,7 @@ const SOURCES = [
     fail: () => $("paths-rows").replaceChildren(emptyRow(8, "Unavailable")) },
 ];
 
-async function refresh() {
+async function refreshOverview() {
   const results = await Promise.allSettled(SOURCES.map((s) => getJson(s.url, s.ok)));
   const errors = [];
   results.forEach((result, i) => {
@@ -239,12 +179,49 @@ async function refresh() {
     }
     source.cards.forEach((id) => $(id).classList.toggle("stale", Boolean(error) && source.loaded));
   });
+  return errors;
+}
+
+// "#/recordings/live/cam1?t=2026-12-05T10:00:00Z" -> { page: "recordings", path: "live/cam1", t: "2026-..." }.
+function parseRoute() {
+  const hash = location.hash.replace(/^#/, "");
+  const [route, query = ""] = hash.split("?");
+  const match = route.match(/^\/recordings(?:\/(.+))?$/);
+  if (!match) return { page: "overview" };
+  let path = null;
+  try { path = match[1] ? match[1].split("/").map(decodeURIComponent).join("/") : null; } catch { /* malformed: list only */ }
+  return { page: "recordings", path, t: new URLSearchParams(query).get("t") };
+}
+
+let route = parseRoute();
+
+function showPage() {
+  route = parseRoute();
+  for (const name of ["overview", "recordings"]) {
+    $(`page-${name}`).hidden = route.page !== name;
+    const link = $(`nav-${name}`);
+    if (route.page === name) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+  document.title = route.page === "recordings" ? "Recordings · EdgeBox" : "EdgeBox";
+  if (route.page === "recordings") showRecordings(route); else stopPlayer();
+}
+
+async function refresh() {
+  const errors = route.page === "recordings" ? await refreshRecordings() : await refreshOverview();
   showErrors(errors);
   $("updated").textContent = `last update ${new Date().toLocaleTimeString()}`;
 }
 
+// One refresh chain: a page change restarts it at once, and a refresh still in flight then schedules nothing.
+let timer = 0;
+let generation = 0;
+
 async function loop() {
-  try { await refresh(); } finally { setTimeout(loop, REFRESH_MS); }
+  clearTimeout(timer);
+  const mine = ++generation;
+  try { await refresh(); } finally { if (mine === generation) timer = setTimeout(loop, REFRESH_MS); }
 }
 
+window.addEventListener("hashchange", () => { showPage(); loop(); });
+showPage();
 loop();
