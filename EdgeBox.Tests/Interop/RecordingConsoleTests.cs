@@ -39,6 +39,13 @@ public sealed class RecordingConsoleTests
         await using var box = await RtspTestServer.StartWithConfigAsync(Config);
         var publisher = box.PublishTestPattern("cam1", seconds: 12, audio: true);
         await box.WaitReadyAsync("cam1", publisher);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        using (var clip = await box.Http.PostAsync(new Uri(box.Api, "/api/v1/paths/cam1/record"),
+            new StringContent("""{"duration": 2, "preRoll": 2, "reason": "doorbell"}""", System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, clip.StatusCode);
+        }
+
         Assert.True(await publisher.WaitForExitAsync(Bound), "the publisher did not finish");
         var (spanStart, spanEnd) = await WaitForClosedRecordingAsync(box);
 
@@ -79,6 +86,8 @@ public sealed class RecordingConsoleTests
             string utcOffset = $"(UTC{(offset < TimeSpan.Zero ? "\u2212" : "+")}{offset:hh\\:mm})";
             await Assertions.Expect(page.Locator("#rec-zone")).ToContainTextAsync(utcOffset); // not the zone's name: ICU may say Asia/Calcutta
             await Assertions.Expect(page.Locator("#rec-summary")).ToContainTextAsync("recorded in 1 span");
+            await Assertions.Expect(page.Locator("#rec-clips li")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator("#rec-clips li")).ToContainTextAsync("doorbell · kept");
 
             // Click the span: the player loads the download URL for a window from there and plays it.
             await span.ClickAsync();

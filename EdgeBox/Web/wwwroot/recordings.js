@@ -16,6 +16,7 @@ const state = {
   path: null,         // the chosen path
   day: null,          // the chosen local day, "YYYY-MM-DD"
   spans: [],          // that day's recorded spans, { start, end } in ms
+  clips: [],          // that day's event clips, { id, start, end, reason, locked }
   cursor: null,       // the time the timeline points at (ms)
   playing: null,      // { path, from, to, start } (ms): the loaded window; start is its first frame's time
   pending: null,      // a time from the URL (#/recordings/cam1?t=...) to load once its day is shown
@@ -68,6 +69,7 @@ export function showRecordings(route) {
     state.path = route.path;
     state.day = null;
     state.spans = [];
+    state.clips = [];
     state.cursor = null;
     state.drawn = "";
     state.zoom = null;
@@ -77,6 +79,8 @@ export function showRecordings(route) {
       delete $(id).dataset.from;
     }
     $("rec-spans").replaceChildren();
+    $("rec-clips").replaceChildren();
+    $("rec-clips-box").hidden = true;
     $("rec-summary").textContent = "Loading…";
     note("");
   }
@@ -162,6 +166,9 @@ async function loadDay() {
   state.spans = (Array.isArray(detail.spans) ? detail.spans : [])
     .map((s) => ({ start: Date.parse(s.start), end: Date.parse(s.end) }))
     .filter((s) => s.end > s.start);
+  state.clips = (Array.isArray(detail.clips) ? detail.clips : [])
+    .map((c) => ({ id: c.id, start: Date.parse(c.start), end: Date.parse(c.end), reason: String(c.reason ?? ""), locked: Boolean(c.locked) }))
+    .sort((a, b) => a.start - b.start);
   renderDay(item, from, to, detail.error);
   if (state.pending !== null) {
     const t = state.pending;
@@ -180,7 +187,7 @@ function renderDay(item, from, to, error) {
   $("rec-zone").textContent = zoneLabel(from);
 
   const spans = state.spans;
-  const drawn = JSON.stringify([state.day, spans, error, Math.floor(Date.now() / MINUTE)]);
+  const drawn = JSON.stringify([state.day, spans, state.clips, error, Math.floor(Date.now() / MINUTE)]);
   if (drawn === state.drawn) return; // a refresh that changed nothing keeps focus and hover where they are
   state.drawn = drawn;
   const total = spans.reduce((sum, s) => sum + (s.end - s.start), 0);
@@ -212,6 +219,23 @@ function renderDay(item, from, to, error) {
     li.append(button);
     return li;
   }), ...(spans.length > SPANS_LISTED ? [el("li", "muted", `and ${spans.length - SPANS_LISTED} more`)] : []));
+  renderClips();
+}
+
+// The day's event clips (POST /api/v1/paths/{name}/record): each plays from its start; "kept" while retention may not delete it.
+function renderClips() {
+  const clips = state.clips;
+  $("rec-clips-box").hidden = clips.length === 0;
+  $("rec-clips-title").textContent = `${clips.length} event clip${clips.length === 1 ? "" : "s"} on this day`;
+  $("rec-clips").replaceChildren(...clips.slice(0, SPANS_LISTED).map((c) => {
+    const li = el("li");
+    const button = el("button", null, `${clock(c.start)} – ${clock(c.end)}${c.reason ? ` · ${c.reason}` : ""}${c.locked ? " · kept" : ""}`);
+    button.type = "button";
+    button.title = `Clip ${c.id}: play from ${iso(c.start)} (UTC)${c.locked ? "; kept from retention" : ""}`;
+    button.addEventListener("click", () => play(c.start));
+    li.append(button);
+    return li;
+  }));
 }
 
 // One bar from `from` to `to` (ms): grid lines with labels below, the recorded spans in it, "now", a playhead.
