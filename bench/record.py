@@ -868,7 +868,8 @@ class Run:
             in1 = await self.bytes_in()
             self.result.input_mbit_s = (in1 - in0) * 8 / (time.monotonic() - t0) / 1e6 / self.n
             self.result.edgebox_recorded_mb = tree_bytes(os.path.join(self.data, "recordings")) / 1e6
-            self.result.edgebox_probe, self.result.edgebox_file_mbit_s = self.probe(os.path.join(self.data, "recordings"))
+            self.result.edgebox_probe, self.result.edgebox_file_mbit_s = await asyncio.to_thread(
+                self.probe, os.path.join(self.data, "recordings"))
             if s.reference and self.n <= s.reference_max:
                 progress(f"    starting {self.n} ffmpeg recorders")
                 await self.start_refs()
@@ -878,7 +879,7 @@ class Run:
                 self.result.ref_streams = sum(1 for d in self.ref_dirs if tree_bytes(d) > 0)
                 self.result.ref_exit_codes = await asyncio.to_thread(stop_many, self.refs)
                 self.result.ref_recorded_mb = sum(tree_bytes(d) for d in self.ref_dirs) / 1e6
-                self.result.ref_probe, self.result.ref_file_mbit_s = self.probe(self.ref_dirs[0])
+                self.result.ref_probe, self.result.ref_file_mbit_s = await asyncio.to_thread(self.probe, self.ref_dirs[0])
             self.check_alive()
             self.result.publisher_max_late_ms = max(p.max_late for p in self.publishers) * 1000
             self.result.publisher_max_backlog_kb = max(p.max_backlog for p in self.publishers) / 1024
@@ -953,8 +954,8 @@ def print_table(results: list[RunResult], settings: Settings, label: str, media:
               f"{cell(r.edgebox_pct('off'), 1)} | {rss} | {written} | {growing}/{r.streams} | {cell(client, 0)} |")
 
     # Streams under one core.
-    ok = [r for r in results if r.by("on") and statistics.median(r.edgebox_pct("on")) < 100
-          and min((w.paths_growing or 0) for w in r.by("on")) == r.streams]
+    ok = [r for r in results if r.by("on") and not r.error and statistics.median(r.edgebox_pct("on")) < 100
+          and all(w.paths_growing == r.streams for w in r.by("on") + r.by("hold"))]
     print()
     if ok:
         best = max(ok, key=lambda r: r.streams)
@@ -983,13 +984,17 @@ def print_table(results: list[RunResult], settings: Settings, label: str, media:
         peak = max(range(len(hold)), key=lambda i: hold[i])
         at = sum(w.seconds for w in r.by("hold")[:peak + 1])
         mean = statistics.mean(hold)
+        short = [i for i, w in enumerate(r.by("hold")) if w.paths_growing != r.streams]
+        first_short = (f"ending at {sum(w.seconds for w in r.by('hold')[:short[0] + 1]):.0f} s "
+                       f"({r.by('hold')[short[0]].paths_growing}/{r.streams} growing)") if short else "none"
         print(f"Recording held on at N={r.streams} for {span:.0f} s ({len(hold)} windows, recordSegmentDuration 10m): EdgeBox "
               f"{hold[0]:.1f} % of a core in the first window, {hold[peak]:.1f} % at most (window ending at {at:.0f} s), "
               f"{hold[-1]:.1f} % in the last, {mean:.1f} % on average. Recording cost per stream, (window - median off "
               f"{base:.1f} %) / N: first {(hold[0] - base) / r.streams:.2f}, peak {(hold[peak] - base) / r.streams:.2f}, "
               f"average {(mean - base) / r.streams:.2f} %; with ingest, (average - idle) / N = "
-              f"{(mean - idle0) / r.streams:.2f} %/stream. {min((w.paths_growing or 0) for w in r.by('hold'))}/{r.streams} "
-              f"paths growing in every window.")
+              f"{(mean - idle0) / r.streams:.2f} %/stream. Every path growing in "
+              f"{sum(1 for w in r.by('hold') if w.paths_growing == r.streams)} of the {len(hold)} windows; "
+              f"first window without: {first_short}.")
     if held:
         print()
 
