@@ -84,7 +84,7 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
     {
         _stopped = true;
         _timer?.Dispose();
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        bool gated = await Infrastructure.ShutdownGate.TryEnterAsync(_gate, cancellationToken).ConfigureAwait(false);
         try
         {
             List<Entry> all;
@@ -94,14 +94,14 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
                 _entries.Clear();
             }
 
-            foreach (var entry in all)
-            {
-                await entry.StopAsync().ConfigureAwait(false);
-            }
+            await Task.WhenAll(all.Select(e => e.StopAsync())).ConfigureAwait(false);
         }
         finally
         {
-            _gate.Release();
+            if (gated)
+            {
+                _gate.Release();
+            }
         }
     }
 

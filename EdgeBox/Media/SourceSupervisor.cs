@@ -63,7 +63,7 @@ internal sealed partial class SourceSupervisor : IConfigApplier, IHostedService,
     {
         _stopped = true;
         _timer?.Dispose();
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        bool gated = await Infrastructure.ShutdownGate.TryEnterAsync(_gate, cancellationToken).ConfigureAwait(false);
         try
         {
             List<IAsyncDisposable> all;
@@ -78,7 +78,10 @@ internal sealed partial class SourceSupervisor : IConfigApplier, IHostedService,
         }
         finally
         {
-            _gate.Release();
+            if (gated)
+            {
+                _gate.Release();
+            }
         }
     }
 

@@ -22,6 +22,7 @@ internal sealed partial class ClipRecorder : Infrastructure.BackgroundWorker
     private readonly TaskCompletionSource<DateTimeOffset?> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<DateTimeOffset> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _untilTicks;
+    private SegmentSink? _sink;
 
     public ClipRecorder(MediaPath path, PathConfig settings, TimeSpan preRoll, DateTimeOffset until, string dataDirectory, SegmentIndex index,
         TimeProvider time, ILogger logger)
@@ -43,6 +44,9 @@ internal sealed partial class ClipRecorder : Infrastructure.BackgroundWorker
 
     /// <summary>The wall-clock time of the clip's first picture once its first file is open (null: nothing was recorded).</summary>
     public Task<DateTimeOffset?> Started => _started.Task;
+
+    /// <summary>The segment being written, as it is now (the index gets it every few seconds).</summary>
+    public RecordedSegment? Current => Volatile.Read(ref _sink)?.Current;
 
     /// <summary>When the clip stopped recording.</summary>
     public Task<DateTimeOffset> Finished => _finished.Task;
@@ -94,6 +98,7 @@ internal sealed partial class ClipRecorder : Infrastructure.BackgroundWorker
         try
         {
             await using var sink = new SegmentSink(_path.Name, tracks, _settings, _dataDirectory, _index, _time, _logger);
+            Volatile.Write(ref _sink, sink);
             foreach (var unit in past)
             {
                 await WriteAsync(sink, unit, stopping).ConfigureAwait(false);
@@ -139,6 +144,7 @@ internal sealed partial class ClipRecorder : Infrastructure.BackgroundWorker
         }
         finally
         {
+            Volatile.Write(ref _sink, null);
             foreach (var unit in past)
             {
                 unit.Release();

@@ -149,10 +149,7 @@ internal sealed partial class RecordingManager
             _clipRecorders.Clear();
         }
 
-        foreach (var recorder in running)
-        {
-            await recorder.DisposeAsync().ConfigureAwait(false);
-        }
+        await Task.WhenAll(running.Select(r => r.DisposeAsync().AsTask())).ConfigureAwait(false);
     }
 
     private static partial class Log

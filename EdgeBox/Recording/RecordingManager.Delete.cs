@@ -29,7 +29,7 @@ internal sealed partial class RecordingManager
         try
         {
             var now = _time.GetUtcNow();
-            var segments = WithLocks(_index.ForPath(path, from, to), now);
+            var segments = WithLocks(ForPath(path, from, to), now);
             if (segments.Count == 0)
             {
                 return _index.ForPath(path).Count == 0

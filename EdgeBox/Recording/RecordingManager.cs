@@ -98,6 +98,40 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
         }
     }
 
+    /// <summary>
+    /// The segments of <paramref name="path"/> overlapping [from, to), oldest first, with the ones being written as
+    /// they are now: the index gets those only every <see cref="SegmentSink.IndexInterval"/>.
+    /// </summary>
+    public IReadOnlyList<RecordedSegment> ForPath(string path, DateTimeOffset? from = null, DateTimeOffset? to = null)
+    {
+        var live = new List<RecordedSegment>();
+        foreach (var recorder in Recorders.Where(r => r.Path.Name == path))
+        {
+            if (recorder.Current is { } current)
+            {
+                live.Add(current);
+            }
+        }
+
+        lock (_clipRecorders)
+        {
+            if (_clipRecorders.TryGetValue(path, out var clip) && clip.Current is { } current)
+            {
+                live.Add(current);
+            }
+        }
+
+        var stored = _index.ForPath(path, from, to);
+        if (live.Count == 0)
+        {
+            return stored;
+        }
+
+        var merged = stored.Where(s => live.All(l => l.Id != s.Id)).ToList();
+        merged.AddRange(live.Where(l => (from is null || l.End > from || l.Start >= from) && (to is null || l.Start < to)));
+        return [.. merged.OrderBy(s => s.Start)];
+    }
+
     /// <summary>The recorders running now, for the API.</summary>
     public IReadOnlyList<PathRecorder> Recorders
     {
@@ -123,7 +157,7 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
     {
         _stopped = true;
         _timer?.Dispose();
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        bool gated = await Infrastructure.ShutdownGate.TryEnterAsync(_gate, cancellationToken).ConfigureAwait(false);
         try
         {
             List<PathRecorder> all;
@@ -133,16 +167,16 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
                 _recorders.Clear();
             }
 
-            foreach (var recorder in all)
-            {
-                await recorder.DisposeAsync().ConfigureAwait(false);
-            }
-
-            await StopClipsAsync().ConfigureAwait(false);
+            // All at once: each closes its segment (a last fragment and an fsync), and 200 of them one after
+            // another outlasted the host's shutdown deadline.
+            await Task.WhenAll(all.Select(r => r.DisposeAsync().AsTask()).Append(StopClipsAsync())).ConfigureAwait(false);
         }
         finally
         {
-            _gate.Release();
+            if (gated)
+            {
+                _gate.Release();
+            }
         }
     }
 
@@ -232,10 +266,7 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
             }
         }
 
-        foreach (var recorder in stale)
-        {
-            await recorder.DisposeAsync().ConfigureAwait(false);
-        }
+        await Task.WhenAll(stale.Select(r => r.DisposeAsync().AsTask())).ConfigureAwait(false);
     }
 
     private static bool SameRecording(PathConfig a, PathConfig b) =>

@@ -16,6 +16,13 @@ internal sealed class SegmentIndex
     private readonly EdgeBoxDatabase _db;
     private readonly SegmentShape _shape = SegmentShape.Instance;
 
+    /// <summary>
+    /// Writes go one at a time: every recorder writes from its own thread, and LiteDB keeps a transaction per
+    /// thread, at most 100 open ("Maximum number of transactions reached" at 100 recorded paths, its log then
+    /// grew without a checkpoint to 4.3 GB in 6 minutes).
+    /// </summary>
+    private readonly Lock _writes = new();
+
     public SegmentIndex(EdgeBoxDatabase db)
     {
         _db = db;
@@ -29,6 +36,14 @@ internal sealed class SegmentIndex
 
     /// <summary>Stores a new segment (or the same file again, replacing it) and returns it with its id.</summary>
     public RecordedSegment Upsert(RecordedSegment segment)
+    {
+        lock (_writes)
+        {
+            return UpsertLocked(segment);
+        }
+    }
+
+    private RecordedSegment UpsertLocked(RecordedSegment segment)
     {
         var collection = Collection;
         if (segment.Id == 0 && collection.FindOne(Query.EQ("file", segment.File)) is { } existing)
@@ -46,7 +61,13 @@ internal sealed class SegmentIndex
         return segment;
     }
 
-    public bool Remove(long id) => Collection.Delete(id);
+    public bool Remove(long id)
+    {
+        lock (_writes)
+        {
+            return Collection.Delete(id);
+        }
+    }
 
     public RecordedSegment? Find(long id) => Collection.FindById(id) is { } document ? _shape.FromDocument(document) : null;
 
@@ -79,6 +100,14 @@ internal sealed class SegmentIndex
 
     /// <summary>Replaces the whole index with <paramref name="segments"/> (after a rebuild from the files).</summary>
     public void Replace(IEnumerable<RecordedSegment> segments)
+    {
+        lock (_writes)
+        {
+            ReplaceLocked(segments);
+        }
+    }
+
+    private void ReplaceLocked(IEnumerable<RecordedSegment> segments)
     {
         var collection = Collection;
         collection.DeleteAll();

@@ -60,8 +60,8 @@ internal static class RecordingEndpoints
             return TypedResults.Json(new ErrorResponse("to must be after from"), ApiJsonContext.Default.ErrorResponse, statusCode: 400);
         }
 
-        var segments = recordings.Index.ForPath(path, from, to);
-        if (segments.Count == 0 && recordings.Index.ForPath(path).Count == 0)
+        var segments = recordings.ForPath(path, from, to);
+        if (segments.Count == 0 && recordings.ForPath(path).Count == 0)
         {
             return TypedResults.Json(new ErrorResponse($"no recordings of '{path}'"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
         }

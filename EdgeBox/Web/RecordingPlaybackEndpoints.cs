@@ -125,7 +125,7 @@ internal static class RecordingPlaybackEndpoints
     private static IResult? Open(string path, DateTimeOffset? from, DateTimeOffset? to, RecordingManager recordings, out RecordingExport? export)
     {
         export = null;
-        var all = recordings.Index.ForPath(path);
+        var all = recordings.ForPath(path);
         if (all.Count == 0)
         {
             return Error($"no recordings of '{path}'", 404);
