@@ -132,6 +132,31 @@ internal sealed partial class RecordingManager : IConfigApplier, IHostedService,
         return [.. merged.OrderBy(s => s.Start)];
     }
 
+    /// <summary>
+    /// The paths that have recordings (first and last time, size, segments), with the segments being written
+    /// counted as they are now rather than as the index last saw them.
+    /// </summary>
+    public IReadOnlyList<(string Path, DateTimeOffset First, DateTimeOffset Last, long Size, int Segments)> Paths()
+    {
+        var live = Recorders.Select(r => r.Current).ToList();
+        lock (_clipRecorders)
+        {
+            live.AddRange(_clipRecorders.Values.Select(c => c.Current));
+        }
+
+        var paths = _index.Paths().ToDictionary(p => p.Path, StringComparer.Ordinal);
+        foreach (var current in live.OfType<RecordedSegment>())
+        {
+            if (paths.TryGetValue(current.Path, out var known))
+            {
+                long stored = _index.Find(current.Id)?.Size ?? 0;
+                paths[current.Path] = known with { Last = current.End > known.Last ? current.End : known.Last, Size = known.Size - stored + current.Size };
+            }
+        }
+
+        return [.. paths.Values.OrderBy(p => p.Path, StringComparer.Ordinal)];
+    }
+
     /// <summary>The recorders running now, for the API.</summary>
     public IReadOnlyList<PathRecorder> Recorders
     {

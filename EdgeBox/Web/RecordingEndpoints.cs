@@ -23,7 +23,7 @@ internal static class RecordingEndpoints
     private static JsonHttpResult<RecordingListResponse> List(RecordingManager recordings)
     {
         var recorders = recordings.Recorders.ToDictionary(r => r.Path.Name, StringComparer.Ordinal);
-        var items = recordings.Index.Paths()
+        var items = recordings.Paths()
             .Select(p => new RecordedPathDto(p.Path, p.First, p.Last, p.Size, p.Segments, recorders.GetValueOrDefault(p.Path)?.State))
             .ToList();
         foreach (var recorder in recorders.Values.Where(r => items.All(i => i.Path != r.Path.Name)))
