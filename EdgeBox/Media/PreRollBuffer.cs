@@ -32,7 +32,11 @@ internal sealed class PreRollBuffer
     {
         if (Window <= TimeSpan.Zero)
         {
-            Clear();
+            if (_units.Count > 0)
+            {
+                Clear(); // the path's preRoll was switched off
+            }
+
             return;
         }
 
