@@ -331,7 +331,10 @@ function setCursor(t) {
 function resolve(t, snapMs) {
   const spans = state.spans;
   const inside = spans.find((s) => t >= s.start && t < s.end);
-  if (inside) return { t, span: inside };
+  // A click is as precise as a pixel (snapMs / SNAP_PX): within one of the span's start, play it from its start.
+  // On the 24-hour bar a pixel is over a minute, so a click on a short span would land anywhere in it, even
+  // in its last second.
+  if (inside) return { t: snapMs > 0 && t - inside.start <= snapMs / SNAP_PX ? inside.start : t, span: inside };
   let near = null;
   let best = snapMs;
   for (const s of spans) {
