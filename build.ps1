@@ -132,6 +132,18 @@ function Invoke-Run {
     exit $LASTEXITCODE
 }
 
+# Lists each failed test with the first line of its message, so the tail of a CI log names them.
+function Get-TestFailures([string]$Trx) {
+    [xml]$doc = Get-Content -LiteralPath $Trx -Raw
+    foreach ($r in $doc.TestRun.Results.UnitTestResult) {
+        if ($r.outcome -ne 'Failed') { continue }
+        $message = [string]$r.Output.ErrorInfo.Message
+        $first = ($message.Trim() -split "`n")[0]
+        if ($first.Length -gt 300) { $first = $first.Substring(0, 300) }
+        "FAILED $($r.testName): $first"
+    }
+}
+
 # Returns the plain summary line from the TRX results, so CI sees how many tests really ran.
 function Get-TestSummary([string]$Trx) {
     $text = [string](Get-Content -LiteralPath $Trx -Raw)
@@ -159,6 +171,7 @@ function Invoke-Test {
     $status = $LASTEXITCODE
     $trx = "$results/results.trx"
     if (Test-Path -LiteralPath $trx -PathType Leaf) {
+        Get-TestFailures $trx | Write-Output
         Write-Output (Get-TestSummary $trx)
     } else {
         [Console]::Error.WriteLine('build.ps1: no test results (the build or the test host failed)')

@@ -71,6 +71,21 @@ run() {
   exec "$PUBLISH_DIR/edgebox" run "$@"
 }
 
+# Lists each failed test with the first line of its message, so the tail of a CI log names them.
+failures() {
+  local trx="$1"
+  /usr/bin/python3 - "$trx" <<'PY' || true
+import sys, xml.etree.ElementTree as et
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in et.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") != "Failed":
+        continue
+    m = r.find("t:Output/t:ErrorInfo/t:Message", ns)
+    first = (m.text or "").strip().splitlines()[0][:300] if m is not None and m.text else ""
+    print(f"FAILED {r.get('testName')}: {first}")
+PY
+}
+
 # Prints the plain summary line from the TRX results, so CI sees how many tests really ran.
 summary() {
   local trx="$1" counters passed failed total executed notrun
@@ -94,6 +109,7 @@ test_all() {
     --blame-hang-timeout 5m --results-directory "$results" "$@" || status=$?
   local trx="$results/results.trx"
   if [ -f "$trx" ]; then
+    failures "$trx"
     summary "$trx"
   else
     echo "build.sh: no test results (the build or the test host failed)" >&2
