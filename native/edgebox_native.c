@@ -13,6 +13,7 @@
 #include <libavutil/avutil.h>
 #include <libavutil/error.h>
 #include <libavutil/hwcontext.h>
+#include <libavutil/pixdesc.h>
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
@@ -652,6 +653,27 @@ EB_EXPORT int eb_scaler_scale(eb_scaler *scaler, const AVFrame *source, AVFrame 
         return result;
     destination->pts = source->pts;
     return 0;
+}
+
+/*
+ * Scales a software frame into a caller's buffer of one packed plane (RGB24/BGR24/GRAY8) of the
+ * scaler's size: the inference pre-processing writes straight into its tensor staging memory, so no
+ * frame is allocated per picture.
+ */
+EB_EXPORT int eb_scaler_scale_to(eb_scaler *scaler, const AVFrame *source, uint8_t *data, int linesize)
+{
+    if (source->hw_frames_ctx || source->width <= 0 || !data || linesize <= 0)
+        return AVERROR(EINVAL);
+    if (av_pix_fmt_count_planes(scaler->dst_format) != 1)
+        return AVERROR(EINVAL);
+    scaler->context = sws_getCachedContext(scaler->context, source->width, source->height, (enum AVPixelFormat)source->format,
+                                           scaler->dst_width, scaler->dst_height, scaler->dst_format, SWS_BILINEAR, NULL, NULL, NULL);
+    if (!scaler->context)
+        return AVERROR(EINVAL);
+    uint8_t *planes[4] = {data, NULL, NULL, NULL};
+    int linesizes[4] = {linesize, 0, 0, 0};
+    int result = sws_scale(scaler->context, (const uint8_t *const *)source->data, source->linesize, 0, source->height, planes, linesizes);
+    return result < 0 ? result : 0;
 }
 
 EB_EXPORT void eb_scaler_close(eb_scaler *scaler)

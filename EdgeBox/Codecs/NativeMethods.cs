@@ -161,6 +161,11 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
     public static partial int ScalerScale(nint scaler, nint source, nint destination);
 
+    /// <summary><c>eb_scaler_scale_to</c>: into a caller's packed buffer (one plane).</summary>
+    [LibraryImport(Library, EntryPoint = "eb_scaler_scale_to")]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    public static unsafe partial int ScalerScaleTo(nint scaler, nint source, byte* data, int lineSize);
+
     /// <summary><c>eb_scaler_close</c>.</summary>
     [LibraryImport(Library, EntryPoint = "eb_scaler_close")]
     [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]

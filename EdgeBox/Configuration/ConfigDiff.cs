@@ -16,7 +16,7 @@ internal sealed record ConfigChange(string Key, ChangeKind Kind)
         || Key.StartsWith("http", StringComparison.Ordinal) || Key.StartsWith("rtsp", StringComparison.Ordinal)
         || Key.StartsWith("rtmp", StringComparison.Ordinal) || Key.StartsWith("srt", StringComparison.Ordinal)
         || Key.StartsWith("webrtc", StringComparison.Ordinal) || Key.StartsWith("media", StringComparison.Ordinal)
-        || Key.StartsWith("codecs", StringComparison.Ordinal);
+        || Key.StartsWith("codecs", StringComparison.Ordinal) || Key.StartsWith("inference", StringComparison.Ordinal);
 }
 
 /// <summary>
@@ -39,6 +39,7 @@ internal static class ConfigDiff
         Compare(changes, "webrtc", before.WebRtc, after.WebRtc);
         Compare(changes, "media", before.Media, after.Media);
         Compare(changes, "codecs", before.Codecs, after.Codecs);
+        Compare(changes, "inference", before.Inference, after.Inference);
         Compare(changes, "pathDefaults", before.PathDefaults, after.PathDefaults);
 
         var old = before.Paths.ToDictionary(p => p.Name, StringComparer.Ordinal);

@@ -7,16 +7,17 @@ namespace EdgeBox.Configuration;
 /// </summary>
 internal sealed partial class ConfigReader
 {
-    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "media", "codecs", "pathDefaults", "paths"];
+    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "media", "codecs", "inference", "pathDefaults", "paths"];
     private static readonly string[] LogKeys = ["level", "file", "format"];
     private static readonly string[] ListenerKeys = ["enabled", "address"];
     private static readonly string[] RtspKeys = ["enabled", "address", "rtpAddress", "rtcpAddress", "sessionTimeout", "maxSessions"];
     private static readonly string[] WebRtcKeys = ["enabled", "address", "additionalHosts"];
+    internal static readonly string[] InferenceKeys = ["executionProvider", "deviceId", "threads", "runtimeLibrary"];
     private static readonly string[] MediaKeys = ["readerQueueSize", "readerMaxLag"];
     internal static readonly string[] PathKeys =
     [
         "source", "sourceOnDemand", "sourceOnDemandStartTimeout", "sourceOnDemandCloseAfter", "rtspTransport", "sourceFingerprint",
-        "reconnectDelay", "reconnectMaxDelay", "forward", "testsrc", "hwaccel", "transcode", "record", "recordPath", "recordSegmentDuration",
+        "reconnectDelay", "reconnectMaxDelay", "forward", "testsrc", "hwaccel", "transcode", "detect", "record", "recordPath", "recordSegmentDuration",
         "recordPartDuration", "recordDeleteAfter", "recordMaxSize", "recordMinFreeDisk", "preRoll", "clipRetention", "maxReaders", "overridePublisher", "publishUser", "publishPass", "readUser", "readPass",
     ];
 
@@ -35,6 +36,7 @@ internal sealed partial class ConfigReader
         ["webrtc"] = WebRtcKeys,
         ["media"] = MediaKeys,
         ["codecs"] = CodecsKeys,
+        ["inference"] = InferenceKeys,
         ["pathDefaults"] = PathKeys,
     };
 
@@ -67,6 +69,7 @@ internal sealed partial class ConfigReader
                 case "webrtc": config = config with { WebRtc = reader.ReadWebRtc(value, config.WebRtc) }; break;
                 case "media": config = config with { Media = reader.ReadMedia(value, config.Media) }; break;
                 case "codecs": config = config with { Codecs = reader.ReadCodecs(value, config.Codecs) }; break;
+                case "inference": config = config with { Inference = reader.ReadInference(value, config.Inference) }; break;
                 case "pathDefaults": config = config with { PathDefaults = PathConfig.BuiltInDefaults.Overlay(reader.ReadPath(value, "pathDefaults")) }; break;
                 case "paths": config = config with { Paths = reader.ReadPaths(value) }; break;
             }
@@ -210,6 +213,7 @@ internal sealed partial class ConfigReader
                 "hwaccel" => value with { Hwaccel = Enum(child, path + ".hwaccel", HwAccelSetting.Auto) },
                 "testsrc" => value with { TestSrc = ReadTestSource(child, path + ".testsrc") },
                 "transcode" => value with { Transcode = ReadTranscode(child, path + ".transcode") },
+                "detect" => value with { Detect = ReadDetect(child, path + ".detect") },
                 "record" => value with { Record = Bool(child, path + ".record", false) },
                 "recordPath" => value with { RecordPath = String(child, path + ".recordPath", "", allowEmpty: false) },
                 "recordSegmentDuration" => value with { RecordSegmentDuration = Duration(child, path + ".recordSegmentDuration", TimeSpan.FromMinutes(10)) },

@@ -64,6 +64,14 @@ internal static class ConfigWriter
         Pair(e, "hwaccelDevice", config.Codecs.HwaccelDevice);
         End(e);
 
+        Key(e, "inference");
+        Begin(e);
+        Pair(e, "executionProvider", config.Inference.ExecutionProvider.ToString().ToLowerInvariant());
+        Pair(e, "deviceId", Number(config.Inference.DeviceId));
+        Pair(e, "threads", Number(config.Inference.Threads));
+        Pair(e, "runtimeLibrary", config.Inference.RuntimeLibrary);
+        End(e);
+
         Key(e, "pathDefaults");
         Path(e, config.PathDefaults);
 
@@ -146,6 +154,11 @@ internal static class ConfigWriter
             e.Emit(new SequenceEnd());
         }
 
+        if (path.Detect is { } detect)
+        {
+            Detect(e, detect);
+        }
+
         if (path.Record is { } record)
         {
             Pair(e, "record", record);
@@ -214,6 +227,79 @@ internal static class ConfigWriter
         Duration(e, "onDemandCloseAfter", profile.OnDemandCloseAfter);
         e.Emit(new MappingEnd());
     }
+
+    private static void Detect(Emitter e, DetectConfig detect)
+    {
+        Key(e, "detect");
+        if (detect.Model.Length == 0)
+        {
+            e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, "off", ScalarStyle.Plain, true, false));
+            return;
+        }
+
+        Begin(e);
+        Pair(e, "model", detect.Model);
+        Pair(e, "fps", Real(detect.Fps));
+        Pair(e, "threshold", Real(detect.Threshold));
+        Key(e, "labels");
+        e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+        foreach (string label in detect.Labels)
+        {
+            Value(e, label);
+        }
+
+        e.Emit(new SequenceEnd());
+        Zones(e, "zones", detect.Zones, named: true);
+        Zones(e, "masks", detect.Masks, named: false);
+        Pair(e, "minArea", Real(detect.MinArea));
+        Pair(e, "maxDetections", Number(detect.MaxDetections));
+        Pair(e, "minFrames", Number(detect.MinFrames));
+        Duration(e, "lostAfter", detect.LostAfter);
+        Duration(e, "maxEventDuration", detect.MaxEventDuration);
+        Pair(e, "record", detect.Record);
+        Duration(e, "clipDuration", detect.ClipDuration);
+        Pair(e, "annotate", detect.Annotate);
+        End(e);
+    }
+
+    private static void Zones(Emitter e, string key, ZoneList zones, bool named)
+    {
+        Key(e, key);
+        e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, zones.Count == 0 ? SequenceStyle.Flow : SequenceStyle.Block));
+        foreach (var zone in zones)
+        {
+            if (named)
+            {
+                e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+                Pair(e, "name", zone.Name);
+                Key(e, "points");
+            }
+
+            e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+            for (int i = 0; i + 1 < zone.Points.Count; i += 2)
+            {
+                e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+                e.Emit(Real(zone.Points[i]));
+                e.Emit(Real(zone.Points[i + 1]));
+                e.Emit(new SequenceEnd());
+            }
+
+            e.Emit(new SequenceEnd());
+            if (named)
+            {
+                e.Emit(new MappingEnd());
+            }
+        }
+
+        e.Emit(new SequenceEnd());
+    }
+
+    /// <summary>A plain scalar for a fractional number, in its shortest round-trip form.</summary>
+    private static Scalar Real(double value) =>
+        new(AnchorName.Empty, TagName.Empty, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), ScalarStyle.Plain, true, false);
+
+    private static Scalar Real(float value) =>
+        new(AnchorName.Empty, TagName.Empty, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), ScalarStyle.Plain, true, false);
 
     private static void Duration(Emitter e, string key, TimeSpan? value)
     {

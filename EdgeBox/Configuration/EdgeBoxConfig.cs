@@ -26,6 +26,8 @@ internal sealed record EdgeBoxConfig
 
     public CodecsConfig Codecs { get; init; } = new();
 
+    public InferenceConfig Inference { get; init; } = new();
+
     /// <summary>Settings every path starts from; a path's own keys override them.</summary>
     public PathConfig PathDefaults { get; init; } = PathConfig.BuiltInDefaults;
 
@@ -181,6 +183,9 @@ internal sealed record PathConfig
     /// <summary>Transcode profiles: each publishes the derived path <c>&lt;path&gt;/&lt;name&gt;</c>.</summary>
     public TranscodeList? Transcode { get; init; }
 
+    /// <summary>Object detection on the path's pictures; null = none.</summary>
+    public DetectConfig? Detect { get; init; }
+
     /// <summary>Record the path to disk continuously (fMP4 segments).</summary>
     public bool? Record { get; init; }
 
@@ -241,6 +246,7 @@ internal sealed record PathConfig
         TestSrc = over.TestSrc ?? TestSrc,
         Hwaccel = over.Hwaccel ?? Hwaccel,
         Transcode = over.Transcode ?? Transcode,
+        Detect = over.Detect ?? Detect,
         Record = over.Record ?? Record,
         RecordPath = over.RecordPath ?? RecordPath,
         RecordSegmentDuration = over.RecordSegmentDuration ?? RecordSegmentDuration,

@@ -156,7 +156,7 @@ internal static class Cli
 
         var onnx = OnnxRuntimeInfo.Probe();
         stdout.WriteLine(onnx.Available
-            ? $"ONNX Runtime {onnx.Version}: execution providers {Join(onnx.Providers)}"
+            ? $"ONNX Runtime {onnx.Version}: execution providers {Join(onnx.Providers)} ({onnx.Library ?? "library path unknown"})"
             : $"ONNX Runtime: unavailable ({onnx.Error})");
         return 0;
     }

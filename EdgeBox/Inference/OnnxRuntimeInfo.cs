@@ -8,12 +8,15 @@ namespace EdgeBox.Inference;
 /// </summary>
 internal sealed record OnnxRuntimeInfo(bool Available, string Version, IReadOnlyList<string> Providers, string? Error)
 {
+    /// <summary>The native library file in use (a configured one, or the one beside the binary).</summary>
+    public string? Library { get; init; }
+
     public static OnnxRuntimeInfo Probe()
     {
         try
         {
             var env = OrtEnv.Instance();
-            return new OnnxRuntimeInfo(true, env.GetVersionString(), env.GetAvailableProviders(), null);
+            return new OnnxRuntimeInfo(true, env.GetVersionString(), env.GetAvailableProviders(), null) { Library = OnnxRuntimeLoader.LoadedPath() };
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or OnnxRuntimeException)
         {

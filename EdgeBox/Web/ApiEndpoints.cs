@@ -61,7 +61,7 @@ internal static class ApiEndpoints
             new HostDto(Environment.MachineName, host.CpuCount, host.CpuPercent, host.MemoryTotalBytes, host.MemoryAvailableBytes,
                 host.ProcessRssBytes, data, host.DiskTotalBytes, host.DiskFreeBytes),
             ToDto(ffmpeg),
-            new OnnxRuntimeDto(onnx.Available, onnx.Error, onnx.Version, onnx.Providers))
+            new OnnxRuntimeDto(onnx.Available, onnx.Error, onnx.Version, onnx.Providers, onnx.Library))
         {
             Hardware = native.Selection is { } selection
                 ? new HardwareDto(Lower(selection.Selected.ToString()), selection.Reason,

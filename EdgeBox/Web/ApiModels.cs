@@ -51,7 +51,7 @@ internal sealed record FfmpegDto(
     IReadOnlyList<string> HardwareDeviceTypes,
     IReadOnlyList<string> HardwareCodecs);
 
-internal sealed record OnnxRuntimeDto(bool Available, string? Error, string Version, IReadOnlyList<string> ExecutionProviders);
+internal sealed record OnnxRuntimeDto(bool Available, string? Error, string Version, IReadOnlyList<string> ExecutionProviders, string? Library);
 
 /// <summary>A path: configured (literal or regex) and/or active (has a source or readers).</summary>
 internal sealed record PathDto(
