@@ -51,6 +51,8 @@ public sealed class TranscodeTests : IAsyncLifetime
         var sourceReader = _box.Track(ExternalProcess.Start("ffmpeg", "-hide_banner", "-v", "error", "-rtsp_transport", "tcp",
             "-i", $"{_box.Rtsp}cam1", "-t", "6", "-f", "null", "-"));
 
+        // The profile publishes once its encoder has its first picture: wait for that, as a reader of a derived path would retry.
+        await _box.WaitReadyAsync("cam1/720p", publisher);
         var probe = await CopyAndProbeAsync("cam1/720p", 5);
         var video = Stream(probe, "h264");
         Assert.Equal((1280, 720), (video.GetProperty("width").GetInt32(), video.GetProperty("height").GetInt32()));

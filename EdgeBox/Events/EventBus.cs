@@ -19,9 +19,12 @@ internal sealed partial class EventBus(EdgeBoxDatabase database, TimeProvider ti
 
     public event Action<EdgeBoxEvent>? Published;
 
-    public void Publish(string type, string? path, string? session, string message)
+    public void Publish(string type, string? path, string? session, string message) =>
+        Publish(new EdgeBoxEvent(0, time.GetUtcNow(), type, path, session, message));
+
+    /// <summary>Stores <paramref name="item"/> (its id is assigned) and hands it to subscribers; returns it with its id (0 when storing failed).</summary>
+    public EdgeBoxEvent Publish(EdgeBoxEvent item)
     {
-        var item = new EdgeBoxEvent(0, time.GetUtcNow(), type, path, session, message);
         try
         {
             var collection = database.SequentialCollection(EventShape.Instance.Collection);
@@ -37,28 +40,94 @@ internal sealed partial class EventBus(EdgeBoxDatabase database, TimeProvider ti
         }
         catch (Exception ex) when (ex is LiteException or IOException or InvalidCastException)
         {
-            Log.StoreFailed(logger, type, ex.Message);
+            Log.StoreFailed(logger, item.Type, ex.Message);
         }
 
         Published?.Invoke(item);
+        return item;
+    }
+
+    /// <summary>Replaces a stored event (a detection that ended, a better snapshot); subscribers hear of it again.</summary>
+    public void Update(EdgeBoxEvent item)
+    {
+        if (item.Id <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            lock (_gate)
+            {
+                database.Collection(EventShape.Instance.Collection).Update(EventShape.Instance.ToDocument(item));
+            }
+        }
+        catch (Exception ex) when (ex is LiteException or IOException or InvalidCastException)
+        {
+            Log.StoreFailed(logger, item.Type, ex.Message);
+        }
+
+        Updated?.Invoke(item);
+    }
+
+    /// <summary>Raised after <see cref="Update"/>.</summary>
+    public event Action<EdgeBoxEvent>? Updated;
+
+    /// <summary>The stored event <paramref name="id"/>, or null.</summary>
+    public EdgeBoxEvent? Find(long id)
+    {
+        var document = database.Collection(EventShape.Instance.Collection).FindById(id);
+        return document is null ? null : EventShape.Instance.FromDocument(document);
+    }
+
+    /// <summary>The id of the oldest event still stored (0 when none).</summary>
+    public long OldestId()
+    {
+        var first = database.Collection(EventShape.Instance.Collection).Query().OrderBy("_id").Limit(1).ToList();
+        return first.Count == 0 ? 0 : first[0]["_id"].AsInt64;
+    }
+
+    /// <summary>
+    /// Events filtered by type, path, detection label and time (<paramref name="from"/> inclusive,
+    /// <paramref name="to"/> exclusive): after <paramref name="since"/> oldest first, or when
+    /// <paramref name="before"/> is given, before that id newest first (pages of a list that grows).
+    /// </summary>
+    public IReadOnlyList<EdgeBoxEvent> Query(EventQuery query, int limit)
+    {
+        var q = database.Collection(EventShape.Instance.Collection).Query();
+        q = query.Before is { } before ? q.Where(LiteDB.Query.LT("_id", before)) : q.Where(LiteDB.Query.GT("_id", query.Since));
+        if (query.Type is not null)
+        {
+            q = q.Where(LiteDB.Query.EQ("type", query.Type));
+        }
+
+        if (query.Path is not null)
+        {
+            q = q.Where(LiteDB.Query.EQ("path", query.Path));
+        }
+
+        if (query.Label is not null)
+        {
+            q = q.Where(LiteDB.Query.EQ("detection.label", query.Label));
+        }
+
+        if (query.From is { } from)
+        {
+            q = q.Where(LiteDB.Query.GTE("time", from.ToUnixTimeMilliseconds()));
+        }
+
+        if (query.To is { } to)
+        {
+            q = q.Where(LiteDB.Query.LT("time", to.ToUnixTimeMilliseconds()));
+        }
+
+        var ordered = query.Before is null ? q.OrderBy("_id") : q.OrderByDescending("_id");
+        return ordered.Limit(limit).ToList().Select(EventShape.Instance.FromDocument).ToList();
     }
 
     /// <summary>Events after <paramref name="since"/> (an id), filtered, oldest first, at most <paramref name="limit"/>.</summary>
-    public IReadOnlyList<EdgeBoxEvent> Query(long since, string? type, string? path, int limit)
-    {
-        var query = database.Collection(EventShape.Instance.Collection).Query().Where(LiteDB.Query.GT("_id", since));
-        if (type is not null)
-        {
-            query = query.Where(LiteDB.Query.EQ("type", type));
-        }
-
-        if (path is not null)
-        {
-            query = query.Where(LiteDB.Query.EQ("path", path));
-        }
-
-        return query.OrderBy("_id").Limit(limit).ToList().Select(EventShape.Instance.FromDocument).ToList();
-    }
+    public IReadOnlyList<EdgeBoxEvent> Query(long since, string? type, string? path, int limit) =>
+        Query(new EventQuery { Since = since, Type = type, Path = path }, limit);
 
     private static partial class Log
     {
@@ -66,4 +135,22 @@ internal sealed partial class EventBus(EdgeBoxDatabase database, TimeProvider ti
             Message = "Event {Type} could not be stored: {Reason}")]
         public static partial void StoreFailed(ILogger logger, string type, string reason);
     }
+}
+
+/// <summary>Filters of <see cref="EventBus.Query(EventQuery, int)"/>.</summary>
+internal sealed record EventQuery
+{
+    public long Since { get; init; }
+
+    public long? Before { get; init; }
+
+    public string? Type { get; init; }
+
+    public string? Path { get; init; }
+
+    public string? Label { get; init; }
+
+    public DateTimeOffset? From { get; init; }
+
+    public DateTimeOffset? To { get; init; }
 }

@@ -70,6 +70,8 @@ internal static class Cli
         verify.SetAction(parse => Verify(parse.GetValue(storageData) ?? new EdgeBoxConfig().Data, stdout, stderr));
         var storage = new Command("storage", "Storage diagnostics") { verify };
 
+        var models = ModelsCommand(stdout, stderr);
+
         var probeDevice = new Argument<string?>("hwaccel-device") { Arity = ArgumentArity.ZeroOrOne, Description = "Device for the hardware APIs" };
         var probe = new Command(NativeCapabilities.ProbeCommand, "Print what FFmpeg and ONNX Runtime offer, as JSON (used by the service)") { Hidden = true };
         probe.Arguments.Add(probeDevice);
@@ -77,8 +79,79 @@ internal static class Cli
 
         return new RootCommand("EdgeBox: edge media server (RTSP, RTMP, SRT, WebRTC, LL-HLS), transcoding, analytics and recording")
         {
-            run, config, version, storage, probe,
+            run, config, version, storage, models, probe,
         };
+    }
+
+    /// <summary><c>edgebox models add|list|remove</c>: the model registry in a data directory.</summary>
+    private static Command ModelsCommand(TextWriter stdout, TextWriter stderr)
+    {
+        Option<string> Data() => new("--data", "-d") { Description = "Data directory (default: ./data)" };
+
+        var addData = Data();
+        var name = new Argument<string>("NAME") { Description = "Name paths use to refer to the model (detect: { model: NAME })" };
+        var file = new Argument<string>("FILE") { Description = "The ONNX model file" };
+        var adapter = new Option<string>("--adapter", "-a") { Description = "How to read the model: " + string.Join(" | ", ModelAdapter.Kinds), Required = true };
+        adapter.AcceptOnlyFromAmong([.. ModelAdapter.Kinds]);
+        var labels = new Option<string>("--labels", "-l") { Description = "Class names, one per line (default: from the model, or the adapter's)" };
+        var replace = new Option<bool>("--replace") { Description = "Replace a model of that name" };
+        var add = new Command("add", "Check a model and add it to the registry") { name, file, adapter, labels, replace, addData };
+        add.SetAction(parse => AddModel(parse.GetValue(addData), parse.GetValue(name)!, parse.GetValue(file)!, parse.GetValue(adapter)!,
+            parse.GetValue(labels), parse.GetValue(replace), stdout, stderr));
+
+        var listData = Data();
+        var list = new Command("list", "List the models in the registry") { listData };
+        list.SetAction(parse =>
+        {
+            var entries = new ModelRegistry(parse.GetValue(listData) ?? new EdgeBoxConfig().Data, TimeProvider.System).List();
+            if (entries.Count == 0)
+            {
+                stdout.WriteLine("no models (add one with: edgebox models add NAME FILE --adapter blazeface|yolo|ssd)");
+            }
+
+            foreach (var entry in entries)
+            {
+                stdout.WriteLine($"{entry.Name}\t{entry.Adapter}\t{entry.Input}\t{entry.Labels.Count} labels\t{entry.Size} bytes\t{entry.Added:yyyy-MM-dd HH:mm:ss}Z");
+            }
+
+            return 0;
+        });
+
+        var removeData = Data();
+        var removeName = new Argument<string>("NAME") { Description = "The model to remove" };
+        var remove = new Command("remove", "Remove a model from the registry") { removeName, removeData };
+        remove.SetAction(parse =>
+        {
+            try
+            {
+                new ModelRegistry(parse.GetValue(removeData) ?? new EdgeBoxConfig().Data, TimeProvider.System).Remove(parse.GetValue(removeName)!);
+                stdout.WriteLine($"removed {parse.GetValue(removeName)}");
+                return 0;
+            }
+            catch (Exception ex) when (ex is ModelRegistryException or IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine("edgebox: " + ex.Message);
+                return 1;
+            }
+        });
+
+        return new Command("models", "Manage the detection models in the data directory") { add, list, remove };
+    }
+
+    private static int AddModel(string? data, string name, string file, string adapter, string? labelsFile, bool replace, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            IReadOnlyList<string>? labels = labelsFile is null ? null : ModelAdapter.ReadLabels(File.ReadAllText(labelsFile));
+            var entry = new ModelRegistry(data ?? new EdgeBoxConfig().Data, TimeProvider.System).Add(name, file, adapter, labels, replace);
+            stdout.WriteLine($"added {entry.Name}: {entry.Adapter}, input {entry.Input}, {entry.Labels.Count} labels ({string.Join(", ", entry.Labels.Take(5))}{(entry.Labels.Count > 5 ? ", ..." : "")})");
+            return 0;
+        }
+        catch (Exception ex) when (ex is ModelRegistryException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine("edgebox: " + ex.Message);
+            return 1;
+        }
     }
 
     private static int Check(string path, TextWriter stdout, TextWriter stderr)
