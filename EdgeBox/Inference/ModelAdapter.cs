@@ -80,6 +80,8 @@ internal abstract class ModelAdapter
     public static ModelAdapter Create(string kind, ModelSignature signature, IReadOnlyList<string>? labels) => kind switch
     {
         "blazeface" => BlazeFaceAdapter.Create(signature, labels),
+        "yolo" => YoloAdapter.Create(signature, labels),
+        "ssd" => SsdAdapter.Create(signature, labels),
         _ => throw new ModelFormatException($"unknown adapter '{kind}' (expected one of: {string.Join(", ", Kinds)})"),
     };
 
