@@ -32,6 +32,7 @@ internal static partial class ServiceHost
 
         var (file, text, load) = resolved;
         var config = load.Config!;
+        Inference.OnnxRuntimeLoader.Configure(config.Inference.RuntimeLibrary);
         string data = Path.GetFullPath(config.Data);
         if (PrepareDataDirectory(data) is { } dataError)
         {
@@ -117,6 +118,11 @@ internal static partial class ServiceHost
             sp.GetRequiredService<EdgeBoxMetrics>(), time, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Recording.RecordingManager>());
         services.AddHostedService(sp => sp.GetRequiredService<Recording.RecordingManager>());
+        services.AddSingleton(sp => new Inference.DetectionService(config, data, sp.GetRequiredService<PathManager>(), sp.GetRequiredService<Codecs.DecoderHub>(),
+            sp.GetRequiredService<Events.EventBus>(), sp.GetRequiredService<Recording.RecordingManager>(), sp.GetRequiredService<EdgeBoxMetrics>(), time,
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Inference.DetectionService>());
+        services.AddHostedService(sp => sp.GetRequiredService<Inference.DetectionService>());
         services.AddSingleton(sp => new SourceSupervisor(config, sp.GetRequiredService<PathManager>(), sp.GetServices<IPullProtocol>(), time,
             sp.GetRequiredService<ILogger<SourceSupervisor>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<SourceSupervisor>());

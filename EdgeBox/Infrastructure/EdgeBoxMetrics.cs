@@ -43,6 +43,21 @@ internal sealed class EdgeBoxMetrics : IDisposable
             "1 while the path has a source");
     }
 
+    /// <summary>Per-path detection counters, read at scrape time.</summary>
+    public void ObserveDetectors(Func<IReadOnlyList<Inference.DetectorStatus>> detectors)
+    {
+        IEnumerable<Measurement<long>> Each(Func<Inference.DetectorStatus, long> value) =>
+            detectors().Select(d => new Measurement<long>(value(d), new KeyValuePair<string, object?>("path", d.Path), new KeyValuePair<string, object?>("model", d.Model)));
+
+        _meter.CreateObservableCounter("edgebox.detect.pictures.sampled", () => Each(d => d.Sampled), "{picture}", "Pictures taken from the decoder for the model");
+        _meter.CreateObservableCounter("edgebox.detect.pictures.skipped", () => Each(d => d.Skipped), "{picture}",
+            "Sampled pictures the model did not run on because it was behind (or not loaded)");
+        _meter.CreateObservableCounter("edgebox.detect.inferences", () => Each(d => d.Inferences), "{picture}", "Pictures the model ran on");
+        _meter.CreateObservableCounter("edgebox.detect.detections", () => Each(d => d.Detections), "{detection}", "Detections kept after the filters");
+        _meter.CreateObservableCounter("edgebox.detect.events", () => Each(d => d.Events), "{event}", "Detection events started");
+        _meter.CreateObservableGauge("edgebox.detect.objects", () => Each(d => d.Objects), "{object}", "Objects tracked now");
+    }
+
     public void SegmentDeleted(string path, long bytes)
     {
         _segmentsDeleted.Add(1, new KeyValuePair<string, object?>("path", path));

@@ -100,6 +100,18 @@ internal static class EventIds
     public const int RecordingRangeDeleted = 917;
     public const int RecordingCutBackFailed = 918;
 
+    // Inference: 1000-1099
+    public const int DetectionStarted = 1000;
+    public const int DetectionEnded = 1001;
+    public const int DetectionClipFailed = 1002;
+    public const int ModelLoaded = 1003;
+    public const int ModelUnavailable = 1004;
+    public const int ProviderFallback = 1005;
+    public const int InferenceFailed = 1006;
+    public const int DetectionSnapshotFailed = 1007;
+    public const int DetectorStarted = 1008;
+    public const int SnapshotPruneFailed = 1009;
+
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;
 }
