@@ -16,6 +16,7 @@ internal static class ApiEndpoints
     {
         var api = app.MapGroup("/api/v1");
         RecordingEndpoints.Map(api);
+        InferenceEndpoints.Map(api);
         api.MapGet("/health", Health);
         api.MapGet("/info", Info);
         api.MapGet("/paths", Paths);
@@ -110,9 +111,21 @@ internal static class ApiEndpoints
         return TypedResults.Json(new PathListResponse(items), ApiJsonContext.Default.PathListResponse);
     }
 
-    /// <summary>Stored events after <c>since</c> (an event id), oldest first; filter by <c>type</c> and <c>path</c>; at most <c>limit</c> (default 100, at most 1000).</summary>
-    private static JsonHttpResult<EventListResponse> EventsSince(Events.EventBus events, long? since, string? type, string? path, int? limit) =>
-        TypedResults.Json(new EventListResponse(events.Query(since ?? 0, type, path, Math.Clamp(limit ?? 100, 1, 1000))), ApiJsonContext.Default.EventListResponse);
+    /// <summary>
+    /// Stored events after <c>since</c> (an event id) oldest first, or before <c>before</c> newest first;
+    /// filtered by <c>type</c>, <c>path</c>, detection <c>label</c> and time (<c>from</c>/<c>to</c>, ISO 8601);
+    /// at most <c>limit</c> (default 100, at most 1000).
+    /// </summary>
+    private static IResult EventsSince(Events.EventBus events, long? since, long? before, string? type, string? path, string? label, string? from, string? to, int? limit)
+    {
+        if (!InferenceEndpoints.TryTime(from, out var start) || !InferenceEndpoints.TryTime(to, out var end))
+        {
+            return TypedResults.Json(new ErrorResponse("from and to are ISO 8601 times, e.g. 2026-12-07T10:00:00Z"), ApiJsonContext.Default.ErrorResponse, statusCode: 400);
+        }
+
+        var query = new Events.EventQuery { Since = since ?? 0, Before = before, Type = type, Path = path, Label = label, From = start, To = end };
+        return TypedResults.Json(new EventListResponse(events.Query(query, Math.Clamp(limit ?? 100, 1, 1000))), ApiJsonContext.Default.EventListResponse);
+    }
 
     private static JsonHttpResult<SessionListResponse> Sessions(SessionRegistry sessions) =>
         TypedResults.Json(

@@ -117,6 +117,13 @@ internal sealed record ConfigHistoryResponse(IReadOnlyList<ConfigHistoryItemDto>
 
 internal sealed record ErrorResponse(string Error);
 
+internal sealed record ModelDto(string Name, string Adapter, IReadOnlyList<string> Labels, string Input, IReadOnlyList<string> Outputs, long Size, string Sha256,
+    DateTimeOffset Added, IReadOnlyList<string> UsedBy);
+
+internal sealed record ModelListResponse(IReadOnlyList<ModelDto> Items);
+
+internal sealed record DetectorListResponse(IReadOnlyList<Inference.DetectorStatus> Items);
+
 /// <summary>The effective configuration as JSON (keys as in the YAML file).</summary>
 internal sealed record ConfigDocumentDto(
     long Version,
@@ -182,6 +189,11 @@ internal sealed record PathSettingsDto(
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ModelListResponse))]
+[JsonSerializable(typeof(ModelDto))]
+[JsonSerializable(typeof(DetectorListResponse))]
+[JsonSerializable(typeof(Events.EdgeBoxEvent))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(InfoResponse))]
 [JsonSerializable(typeof(PathListResponse))]
 [JsonSerializable(typeof(PathDto))]

@@ -1,0 +1,281 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeBox.Configuration;
+using EdgeBox.Events;
+using EdgeBox.Inference;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace EdgeBox.Web;
+
+/// <summary>
+/// Analytics over HTTP: the model registry (<c>/api/v1/models</c>), detection state per path
+/// (<c>/api/v1/detect</c>), turning a path's detection on and off (<c>PUT|DELETE /api/v1/paths/{name}/detect</c>,
+/// through the same config pipeline as every other change), and events with their snapshots.
+/// </summary>
+internal static class InferenceEndpoints
+{
+    public const string DetectSuffix = "/detect";
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/models", Models);
+        api.MapPost("/models", AddModelAsync).DisableAntiforgery();
+        api.MapDelete("/models/{name}", RemoveModel);
+        api.MapGet("/detect", Detectors);
+        api.MapPut("/paths/{**name}", PutDetectAsync);
+        api.MapDelete("/paths/{**name}", DeleteDetectAsync);
+        api.MapGet("/events/{id:long}", Event);
+        api.MapGet("/events/{id:long}/snapshot.jpg", (long id, DetectionService detection, EventBus events) => Picture(id, false, detection, events));
+        api.MapGet("/events/{id:long}/crop.jpg", (long id, DetectionService detection, EventBus events) => Picture(id, true, detection, events));
+    }
+
+    private static JsonHttpResult<ModelListResponse> Models(DetectionService detection) =>
+        TypedResults.Json(new ModelListResponse(detection.Registry.List().Select(m => ToDto(m, detection)).ToList()), ApiJsonContext.Default.ModelListResponse);
+
+    private static ModelDto ToDto(ModelEntry m, DetectionService detection) =>
+        new(m.Name, m.Adapter, m.Labels, m.Input, m.Outputs, m.Size, m.Sha256, m.Added, detection.PathsUsing(m.Name));
+
+    /// <summary>Largest upload: a model file plus a form's overhead.</summary>
+    private const long MaxUpload = ModelRegistry.MaxSize + (1 << 20);
+
+    /// <summary>
+    /// Adds a model: a multipart form (<c>name</c>, <c>adapter</c>, <c>file</c>, optional <c>labels</c>
+    /// file or text, optional <c>replace</c>), or the raw ONNX bytes with <c>?name=&amp;adapter=</c>.
+    /// 201 with the model; 400 with the reason when it is refused; 409 when the name is taken.
+    /// </summary>
+    private static async Task<IResult> AddModelAsync(HttpRequest request, DetectionService detection, CancellationToken token)
+    {
+        var feature = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+        {
+            feature.MaxRequestBodySize = MaxUpload;
+        }
+
+        string upload = Path.Combine(Path.GetTempPath(), $"edgebox-model-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            string? name, adapter;
+            IReadOnlyList<string>? labels = null;
+            bool replace;
+            if (request.HasFormContentType)
+            {
+                var form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = MaxUpload }, token).ConfigureAwait(false);
+                name = form["name"].FirstOrDefault();
+                adapter = form["adapter"].FirstOrDefault();
+                replace = form["replace"].FirstOrDefault() is "true" or "1" or "on";
+                if (form.Files.GetFile("file") is not { } file)
+                {
+                    return Error(400, "the form has no 'file' (the ONNX model)");
+                }
+
+                await using (var target = File.Create(upload))
+                {
+                    await file.CopyToAsync(target, token).ConfigureAwait(false);
+                }
+
+                if (form.Files.GetFile("labels") is { } labelsFile)
+                {
+                    using var reader = new StreamReader(labelsFile.OpenReadStream());
+                    labels = ModelAdapter.ReadLabels(await reader.ReadToEndAsync(token).ConfigureAwait(false));
+                }
+                else if (form["labels"].FirstOrDefault() is { Length: > 0 } text)
+                {
+                    labels = ModelAdapter.ReadLabels(text.Replace(',', '\n'));
+                }
+            }
+            else
+            {
+                name = request.Query["name"].FirstOrDefault();
+                adapter = request.Query["adapter"].FirstOrDefault();
+                replace = request.Query["replace"].FirstOrDefault() is "true" or "1";
+                if (request.Query["labels"].FirstOrDefault() is { Length: > 0 } text)
+                {
+                    labels = ModelAdapter.ReadLabels(text.Replace(',', '\n'));
+                }
+
+                await using var target = File.Create(upload);
+                await request.Body.CopyToAsync(target, token).ConfigureAwait(false);
+            }
+
+            if (string.IsNullOrWhiteSpace(name) || string.IsNullOrWhiteSpace(adapter))
+            {
+                return Error(400, $"a model needs a name and an adapter ({string.Join(", ", ModelAdapter.Kinds)})");
+            }
+
+            if (!replace && detection.Registry.TryRead(name) is not null)
+            {
+                return Error(409, $"a model named '{name}' exists; remove it first or send replace=true");
+            }
+
+            var entry = detection.Registry.Add(name, upload, adapter, labels, replace);
+            return TypedResults.Json(ToDto(entry, detection), ApiJsonContext.Default.ModelDto, statusCode: 201);
+        }
+        catch (ModelRegistryException ex)
+        {
+            return Error(400, ex.Message.Replace(Path.GetFileName(upload), "the upload", StringComparison.Ordinal));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
+        {
+            return Error(400, "the upload could not be read: " + ex.Message);
+        }
+        finally
+        {
+            File.Delete(upload);
+        }
+    }
+
+    /// <summary>Removes a model: 204; 404 when there is none; 409 while a path's detection uses it.</summary>
+    private static IResult RemoveModel(string name, DetectionService detection)
+    {
+        if (detection.Registry.TryRead(name) is null)
+        {
+            return Error(404, $"no model named '{name}'");
+        }
+
+        if (detection.PathsUsing(name) is { Count: > 0 } users)
+        {
+            return Error(409, $"model '{name}' is used by {string.Join(", ", users)}; turn their detection off first");
+        }
+
+        try
+        {
+            detection.Registry.Remove(name);
+            return TypedResults.NoContent();
+        }
+        catch (Exception ex) when (ex is ModelRegistryException or IOException or UnauthorizedAccessException)
+        {
+            return Error(500, ex.Message);
+        }
+    }
+
+    private static JsonHttpResult<DetectorListResponse> Detectors(DetectionService detection) =>
+        TypedResults.Json(new DetectorListResponse(detection.Statuses()), ApiJsonContext.Default.DetectorListResponse);
+
+    /// <summary>
+    /// <c>PUT /api/v1/paths/{name}/detect</c> with the <c>detect</c> settings as JSON (keys as in the
+    /// YAML file): sets the path's detection through the config pipeline (validated, applied live,
+    /// written to the file). A path not in the config is added.
+    /// </summary>
+    private static async Task<IResult> PutDetectAsync(HttpRequest request, string name, ConfigManager config, CancellationToken token)
+    {
+        if (!name.EndsWith(DetectSuffix, StringComparison.Ordinal))
+        {
+            return Error(404, "unknown path resource (PUT .../detect)");
+        }
+
+        name = name[..^DetectSuffix.Length];
+        using var reader = new StreamReader(request.Body);
+        char[] buffer = new char[64 * 1024];
+        int length = await reader.ReadBlockAsync(buffer, token).ConfigureAwait(false);
+        if (length == buffer.Length)
+        {
+            return Error(413, "the detect settings are too long");
+        }
+
+        string body = new string(buffer, 0, length).Trim();
+        if (body.Length == 0)
+        {
+            return Error(400, "send the detect settings as JSON, e.g. {\"model\": \"face\", \"fps\": 5}");
+        }
+
+        // The settings are read by the config reader itself (JSON is YAML's flow style), so they get its checks and messages.
+        string document = "paths: {" + JsonSerializer.Serialize(name, ApiJsonContext.Default.String) + ": {detect: " + body + "}}";
+        var parsed = ConfigLoader.Load(document);
+        if (!parsed.IsValid || parsed.Config!.Paths.Count != 1 || parsed.Config.Paths[0].Config.Detect is not { } detect)
+        {
+            return ConfigErrors(parsed.Errors);
+        }
+
+        return await ChangeAsync(config, name, detect, token).ConfigureAwait(false);
+    }
+
+    /// <summary><c>DELETE /api/v1/paths/{name}/detect</c>: turns the path's detection off.</summary>
+    private static async Task<IResult> DeleteDetectAsync(string name, ConfigManager config, CancellationToken token)
+    {
+        if (!name.EndsWith(DetectSuffix, StringComparison.Ordinal))
+        {
+            return Error(404, "unknown path resource (DELETE .../detect)");
+        }
+
+        name = name[..^DetectSuffix.Length];
+        if (config.Current.Config.Paths.All(p => p.Name != name))
+        {
+            return Error(404, $"no configured path '{name}'");
+        }
+
+        return await ChangeAsync(config, name, new DetectConfig(), token).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> ChangeAsync(ConfigManager config, string name, DetectConfig detect, CancellationToken token)
+    {
+        var current = config.Current.Config;
+        var paths = current.Paths.ToList();
+        int index = paths.FindIndex(p => p.Name == name);
+        if (index >= 0)
+        {
+            paths[index] = paths[index] with { Config = paths[index].Config with { Detect = detect } };
+        }
+        else
+        {
+            paths.Add(new NamedPath(name, new PathConfig { Detect = detect }));
+        }
+
+        var result = await config.UpdateAsync(ConfigWriter.Write(current with { Paths = paths }), ConfigSource.Api, token).ConfigureAwait(false);
+        return result.Status switch
+        {
+            ConfigUpdateStatus.Rejected => ConfigErrors(result.Errors),
+            ConfigUpdateStatus.Conflict => Error(409, result.WriteError!),
+            ConfigUpdateStatus.WriteFailed => Error(500, $"the configuration could not be saved: {result.WriteError}; nothing was changed"),
+            _ => TypedResults.Json(new ConfigUpdateResponse(result.Status.ToString().ToLowerInvariant(), result.Snapshot.Version, result.Snapshot.Hash,
+                result.Changes.Select(c => new ConfigChangeDto(c.Key, c.Kind.ToString().ToLowerInvariant(), c.RequiresRestart)).ToList()),
+                ApiJsonContext.Default.ConfigUpdateResponse),
+        };
+    }
+
+    private static IResult Event(long id, EventBus events) => events.Find(id) is { } item
+        ? TypedResults.Json(item, ApiJsonContext.Default.EdgeBoxEvent)
+        : Error(404, $"no event {id}");
+
+    private static IResult Picture(long id, bool crop, DetectionService detection, EventBus events)
+    {
+        if (events.Find(id) is not { Detection: { } found })
+        {
+            return Error(404, $"no detection event {id}");
+        }
+
+        string file = crop ? detection.Snapshots.CropOf(id) : detection.Snapshots.PictureOf(id);
+        if (!found.Snapshot || !File.Exists(file))
+        {
+            return Error(404, $"event {id} has no snapshot (yet)");
+        }
+
+        return TypedResults.PhysicalFile(file, "image/jpeg", enableRangeProcessing: false);
+    }
+
+    /// <summary>Parses an ISO 8601 time or null; false when the text is not one.</summary>
+    internal static bool TryTime(string? text, out DateTimeOffset? value)
+    {
+        value = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static JsonHttpResult<ErrorResponse> Error(int status, string message) =>
+        TypedResults.Json(new ErrorResponse(message), ApiJsonContext.Default.ErrorResponse, statusCode: status);
+
+    private static JsonHttpResult<ConfigErrorsResponse> ConfigErrors(IReadOnlyList<ConfigError> errors) =>
+        TypedResults.Json(
+            new ConfigErrorsResponse($"detect settings rejected with {errors.Count} error(s); nothing was changed",
+                errors.Select(e => new ConfigErrorDto(e.Path, e.Line, e.Message, e.EnvSource)).ToList()),
+            ApiJsonContext.Default.ConfigErrorsResponse, statusCode: 400);
+}
