@@ -29,6 +29,42 @@ public sealed class AotCliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Models_add_checks_the_file_and_list_and_remove_work_on_the_data_directory()
+    {
+        Assert.True(File.Exists(RepoPaths.BlazeFaceFront), "run ./build.sh setup: it fetches the BlazeFace models");
+        string data = _dir.File("data");
+
+        var (code, output) = await Run("models", "add", "notonnx", "/etc/hostname", "--adapter", "yolo", "--data", data);
+        Assert.Equal(1, code);
+        Assert.Contains("edgebox: hostname is not an ONNX model ONNX Runtime can load (Protobuf parsing failed.)", output, StringComparison.Ordinal);
+
+        (code, output) = await Run("models", "add", "wrong", RepoPaths.BlazeFaceFront, "--adapter", "yolo", "--data", data);
+        Assert.Equal(1, code);
+        Assert.Contains("does not fit the yolo adapter", output, StringComparison.Ordinal);
+
+        (code, output) = await Run("models", "add", "face", RepoPaths.BlazeFaceFront, "--adapter", "blazeface", "--data", data);
+        Assert.True(code == 0, output);
+        Assert.Contains("added face: blazeface, input input:0 128x128 NHWC float32, 1 labels (face)", output, StringComparison.Ordinal);
+
+        (code, output) = await Run("models", "add", "face", RepoPaths.BlazeFaceFront, "--adapter", "blazeface", "--data", data);
+        Assert.Equal(1, code);
+        Assert.Contains("a model named 'face' exists", output, StringComparison.Ordinal);
+
+        (code, output) = await Run("models", "list", "--data", data);
+        Assert.Equal(0, code);
+        Assert.Matches(@"(?m)^face\tblazeface\tinput:0 128x128 NHWC float32\t1 labels\t\d+ bytes", output);
+        Assert.DoesNotContain("notonnx", output, StringComparison.Ordinal);
+        Assert.Equal(["face"], Directory.GetDirectories(Path.Combine(data, "models")).Select(Path.GetFileName));
+
+        (code, output) = await Run("models", "remove", "face", "--data", data);
+        Assert.True(code == 0, output);
+        (code, output) = await Run("models", "remove", "face", "--data", data);
+        Assert.Equal(1, code);
+        Assert.Contains("edgebox: no model named 'face'", output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(data, "models")));
+    }
+
+    [Fact]
     public async Task Config_check_prints_every_error_with_path_and_line_and_exits_1()
     {
         string file = _dir.File("bad.yml");
