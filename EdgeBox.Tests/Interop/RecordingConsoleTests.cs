@@ -131,8 +131,9 @@ public sealed class RecordingConsoleTests
                 await page.Mouse.ClickAsync(middle.X + (middle.Width / 2), middle.Y + (middle.Height / 2));
                 try
                 {
+                    // The page first asks the API for one byte of the range (a loaded CI machine can take seconds).
                     await page.WaitForFunctionAsync("src => document.getElementById('rec-video').currentSrc !== src", before,
-                        new PageWaitForFunctionOptions { PollingInterval = 100, Timeout = 5000 });
+                        new PageWaitForFunctionOptions { PollingInterval = 100, Timeout = 10_000 });
                     break;
                 }
                 catch (TimeoutException) when (attempt < 3)
