@@ -71,7 +71,7 @@ internal sealed partial class PathDetector : IDisposable
     public void Attach(PathDecoder decoder) => _subscription = decoder.Subscribe(OnFrame);
 
     /// <summary>The decoder's callback: cheap (a reference and a swap), never waits for the model.</summary>
-    private void OnFrame(MediaFrame frame, bool live)
+    internal void OnFrame(MediaFrame frame, bool live)
     {
         long now = _time.GetTimestamp();
         if (now + (_interval / 4) < _nextDue)

@@ -36,7 +36,7 @@ public sealed class ConfigWriterTests
                 // Credentials and a certificate fingerprint have no default, so they are only written when set.
                 Assert.Subset(keys.ToHashSet(), written.ToHashSet());
                 Assert.Equal(
-                    keys.Except(["publishUser", "publishPass", "readUser", "readPass", "sourceFingerprint", "hwaccel", "testsrc"]).Order(), written);
+                    keys.Except(["publishUser", "publishPass", "readUser", "readPass", "sourceFingerprint", "hwaccel", "testsrc", "detect"]).Order(), written);
             }
             else
             {
