@@ -155,16 +155,17 @@ internal sealed partial class ModelWorker : IAsyncDisposable
             }
 
             int count = 0;
-            var staged = new (PathDetector Detector, MediaFrame Frame, Letterbox Letterbox)[_batch.Count];
+            var staged = new (PathDetector Detector, MediaFrame Frame, Letterbox Letterbox, double PrepareMs)[_batch.Count];
             foreach (var (detector, frame) in _batch)
             {
+                long preparing = Stopwatch.GetTimestamp();
                 try
                 {
                     using var software = frame.Download();
                     var stager = StagerOf(detector, _session.Adapter.Input);
                     stager.Stage(software);
                     _session.Writer(count).Write(stager.Rgb);
-                    staged[count++] = (detector, frame, stager.Letterbox);
+                    staged[count++] = (detector, frame, stager.Letterbox, Stopwatch.GetElapsedTime(preparing).TotalMilliseconds);
                 }
                 catch (Exception ex) when (ex is FfmpegException or InvalidOperationException or ArgumentException)
                 {
@@ -183,10 +184,12 @@ internal sealed partial class ModelWorker : IAsyncDisposable
             double ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             for (int i = 0; i < count; i++)
             {
-                var (detector, frame, letterbox) = staged[i];
+                var (detector, frame, letterbox, prepareMs) = staged[i];
+                long decoding = Stopwatch.GetTimestamp();
                 _results.Clear();
                 _session.Adapter.Decode(outputs, i, letterbox, detector.Config.Threshold, detector.Config.MaxDetections, _results);
                 detector.OnDetections(frame, _results, _session.Adapter, Model, ms);
+                detector.Timed(prepareMs, Stopwatch.GetElapsedTime(decoding).TotalMilliseconds);
             }
         }
         catch (Exception ex) when (ex is OnnxRuntimeException or ModelFormatException or ArgumentException or InvalidOperationException)

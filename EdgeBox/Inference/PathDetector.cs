@@ -4,7 +4,11 @@ using EdgeBox.Events;
 
 namespace EdgeBox.Inference;
 
-/// <summary>What a path's detection has done, for the API, the console and the metrics.</summary>
+/// <summary>
+/// What a path's detection has done, for the API, the console and the metrics. Per picture: inference
+/// is the model run; prepare is the worker's work before it (download, scale into the staging buffer,
+/// write the tensor); post is after it (decode the outputs, filter, track, events).
+/// </summary>
 internal sealed record DetectorStatus(
     string Path,
     string Model,
@@ -19,7 +23,9 @@ internal sealed record DetectorStatus(
     long Events,
     int Objects,
     double LastInferenceMs,
-    double AverageInferenceMs);
+    double AverageInferenceMs,
+    double AveragePrepareMs,
+    double AveragePostMs);
 
 /// <summary>
 /// One path's detection: takes pictures from the path's shared decoder at <see cref="DetectConfig.Fps"/>
@@ -43,7 +49,7 @@ internal sealed partial class PathDetector : IDisposable
     private long _nextDue;
     private IDisposable? _subscription;
     private long _sampled, _skipped, _inferences, _detections, _eventCount;
-    private double _lastMs, _totalMs;
+    private double _lastMs, _totalMs, _prepareMs, _postMs;
     private int _objects;
 
     public PathDetector(string path, DetectConfig config, TimeProvider time, EventBus events, DetectionSnapshots snapshots,
@@ -242,7 +248,16 @@ internal sealed partial class PathDetector : IDisposable
         long inferences = Interlocked.Read(ref _inferences);
         return new DetectorStatus(Path, Config.Model, state, error, provider, Config.Fps, Interlocked.Read(ref _sampled), inferences,
             Interlocked.Read(ref _skipped), Interlocked.Read(ref _detections), Interlocked.Read(ref _eventCount), Volatile.Read(ref _objects),
-            Math.Round(_lastMs, 2), inferences == 0 ? 0 : Math.Round(_totalMs / inferences, 2));
+            Math.Round(_lastMs, 2), Average(_totalMs, inferences), Average(_prepareMs, inferences), Average(_postMs, inferences));
+    }
+
+    private static double Average(double totalMs, long count) => count == 0 ? 0 : Math.Round(totalMs / count, 2);
+
+    /// <summary>The worker's own time around the model run for one picture (see <see cref="DetectorStatus"/>).</summary>
+    public void Timed(double prepareMs, double postMs)
+    {
+        _prepareMs += prepareMs;
+        _postMs += postMs;
     }
 
     /// <summary>Counts a picture the worker could not run (the model is not loaded).</summary>
