@@ -54,6 +54,15 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
         _logger = loggers.CreateLogger<TranscodeManager>();
     }
 
+    /// <summary>
+    /// The annotator of a path (set by the detection service): draws its current detections on a
+    /// picture. A path with <c>detect.annotate</c> gets the derived path <c>&lt;path&gt;/annotated</c>.
+    /// </summary>
+    public Func<string, Func<MediaFrame, MediaFrame?>>? Annotators { get; set; }
+
+    /// <summary>The profile of <c>&lt;path&gt;/annotated</c>: the source's size and rate in H.264, audio copied.</summary>
+    internal static readonly TranscodeProfile AnnotatedProfile = new(DetectConfig.AnnotatedSuffix);
+
     /// <summary>The transcoders, for the API.</summary>
     public IReadOnlyList<Transcoder> Running
     {
@@ -142,7 +151,14 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
             foreach (var named in config.Paths.Where(p => !p.IsRegex))
             {
                 var settings = config.EffectivePath(named);
-                if (settings.Transcode is not { Count: > 0 } profiles || _paths.GetOrCreate(named.Name) is not { } source)
+                var profiles = settings.Transcode ?? TranscodeList.Empty;
+                if (settings.Detect is { Annotate: true, Model.Length: > 0 } && Annotators is not null
+                    && profiles.All(p => p.Name != DetectConfig.AnnotatedSuffix))
+                {
+                    profiles = new TranscodeList([.. profiles, AnnotatedProfile]);
+                }
+
+                if (profiles.Count == 0 || _paths.GetOrCreate(named.Name) is not { } source)
                 {
                     continue;
                 }
@@ -238,7 +254,10 @@ internal sealed partial class TranscodeManager : IConfigApplier, IHostedService,
 
     private Transcoder CreateTranscoder(MediaPath source, MediaPath output, PathConfig settings, TranscodeProfile profile) =>
         new(source, output, profile, token => ChooseEncodersAsync(output.Name, settings.Hwaccel, profile.Video.Codec, token), _decoders, _audio, _pool, _time,
-            _loggers.CreateLogger<Transcoder>());
+            _loggers.CreateLogger<Transcoder>())
+        {
+            Decorate = ReferenceEquals(profile, AnnotatedProfile) ? Annotators?.Invoke(source.Name) : null,
+        };
 
     /// <summary>
     /// The encoders a stream tries, once the hardware probe has answered (it runs just after start-up).

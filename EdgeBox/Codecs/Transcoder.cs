@@ -58,6 +58,12 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
 
     public MediaPath Output => _output;
 
+    /// <summary>
+    /// Draws on each picture before it is encoded (the detections of <c>&lt;path&gt;/annotated</c>):
+    /// returns a new picture, or null to encode the picture as it is.
+    /// </summary>
+    public Func<MediaFrame, MediaFrame?>? Decorate { get; init; }
+
     public TranscodeProfile Profile => _profile;
 
     /// <summary><c>waiting</c> (for the source), <c>running</c>, <c>failed</c> (retrying), <c>stopped</c>.</summary>
@@ -171,11 +177,14 @@ internal sealed partial class Transcoder : Infrastructure.BackgroundWorker
         {
             while (true)
             {
-                using var picture = await NextPictureAsync(pictures, token).ConfigureAwait(false);
-                if (picture is null)
+                using var received = await NextPictureAsync(pictures, token).ConfigureAwait(false);
+                if (received is null)
                 {
                     return; // the source went away
                 }
+
+                using var decorated = Decorate?.Invoke(received);
+                var picture = decorated ?? received;
 
                 var info = picture.Info;
                 if (info.Pts <= lastEncodedPts)

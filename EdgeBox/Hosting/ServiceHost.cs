@@ -119,7 +119,8 @@ internal static partial class ServiceHost
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Recording.RecordingManager>());
         services.AddHostedService(sp => sp.GetRequiredService<Recording.RecordingManager>());
         services.AddSingleton(sp => new Inference.DetectionService(config, data, sp.GetRequiredService<PathManager>(), sp.GetRequiredService<Codecs.DecoderHub>(),
-            sp.GetRequiredService<Events.EventBus>(), sp.GetRequiredService<Recording.RecordingManager>(), sp.GetRequiredService<EdgeBoxMetrics>(), time,
+            sp.GetRequiredService<Events.EventBus>(), sp.GetRequiredService<Recording.RecordingManager>(), sp.GetRequiredService<Codecs.TranscodeManager>(),
+            sp.GetRequiredService<EdgeBoxMetrics>(), time,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Inference.DetectionService>());
         services.AddHostedService(sp => sp.GetRequiredService<Inference.DetectionService>());

@@ -30,7 +30,7 @@ internal sealed partial class DetectionService : IConfigApplier, IHostedService,
     private int _disposed;
 
     public DetectionService(EdgeBoxConfig config, string dataDirectory, PathManager paths, DecoderHub decoders, Events.EventBus events,
-        Recording.RecordingManager recordings, Infrastructure.EdgeBoxMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+        Recording.RecordingManager recordings, TranscodeManager transcodes, Infrastructure.EdgeBoxMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
         _latest = config;
         _settings = config.Inference;
@@ -45,6 +45,20 @@ internal sealed partial class DetectionService : IConfigApplier, IHostedService,
         Registry.Changed += OnModelChanged;
         Snapshots = new DetectionSnapshots(dataDirectory, loggers.CreateLogger<DetectionSnapshots>());
         metrics.ObserveDetectors(Statuses);
+        transcodes.Annotators = Annotator;
+    }
+
+    /// <summary>Draws the current detections of <paramref name="path"/> (looked up per picture: detection may start later or restart).</summary>
+    private Func<MediaFrame, MediaFrame?> Annotator(string path)
+    {
+        var annotator = new FrameAnnotator(() =>
+        {
+            lock (_detectors)
+            {
+                return _detectors.GetValueOrDefault(path)?.Latest();
+            }
+        });
+        return annotator.Draw;
     }
 
     public ModelRegistry Registry { get; }

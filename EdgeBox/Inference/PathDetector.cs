@@ -144,6 +144,7 @@ internal sealed partial class PathDetector : IDisposable
         }
 
         Interlocked.Add(ref _detections, _wanted.Count);
+        Volatile.Write(ref _latest, new LatestDetections([.. _wanted], _time.GetTimestamp()));
         long now = _time.GetTimestamp();
         _lost.Clear();
         _tracker.Update(_wanted, now, _lost);
@@ -176,6 +177,16 @@ internal sealed partial class PathDetector : IDisposable
     }
 
     private long _lastRun;
+    private LatestDetections _latest = new([], 0);
+
+    private sealed record LatestDetections(Detection[] Boxes, long At);
+
+    /// <summary>The detections of the last picture, or null when they are more than a second old (for the annotated path).</summary>
+    public IReadOnlyList<Detection>? Latest()
+    {
+        var (boxes, at) = Volatile.Read(ref _latest);
+        return at != 0 && _time.GetElapsedTime(at) < TimeSpan.FromSeconds(1) ? boxes : null;
+    }
 
     /// <summary>
     /// Called by the worker when it is idle: with no picture for <see cref="DetectConfig.LostAfter"/>
