@@ -77,6 +77,17 @@ internal sealed class RtspTestServer : IAsyncDisposable
             "-t", $"{seconds}", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", $"{fps}", "-pix_fmt", "yuv420p",
             "-f", "rtsp", "-rtsp_transport", "tcp", $"{Rtsp}{path}"]));
 
+    /// <summary>
+    /// ffmpeg looping a still <paramref name="picture"/> (centred, padded to 1280x720) into an RTSP publish to
+    /// <paramref name="path"/> at 15 fps (H.264, one keyframe a second), stopped with the server.
+    /// </summary>
+    public ExternalProcess PublishPicture(string path, string picture, int seconds = 60) =>
+        Track(ExternalProcess.Start("ffmpeg", [
+            "-hide_banner", "-loglevel", "error", "-re", "-loop", "1", "-i", picture, "-t", $"{seconds}",
+            "-vf", "pad=1280:720:(ow-iw)/2:(oh-ih)/2,format=yuv420p", "-r", "15",
+            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15",
+            "-f", "rtsp", "-rtsp_transport", "tcp", $"{Rtsp}{path}"]));
+
     /// <summary>Waits, through the REST API, until a publisher's path is ready and has received frames.</summary>
     public async Task WaitReadyAsync(string path, ExternalProcess publisher)
     {

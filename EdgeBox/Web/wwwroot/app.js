@@ -1,9 +1,18 @@
 // EdgeBox web console. Vanilla ES2020, no dependencies. All API data reaches the DOM via textContent.
-// Two pages, chosen by the URL's hash: the overview (#/) and the recordings (#/recordings[/path]).
+// Pages, chosen by the URL's hash: the overview (#/), the recordings (#/recordings[/path]), the detection
+// events (#/events) and the models with each path's detection (#/models).
 import { $, el, badge, setBadge, bytes, duration, emptyRow, encodePath, getJson, describe, showErrors } from "./util.js";
 import { showRecordings, refreshRecordings, stopPlayer } from "./recordings.js";
+import { showEvents, refreshEvents } from "./events.js";
+import { refreshModels } from "./models.js";
 
-const REFRESH_MS = 5000;
+// How often each page reads the API: the models page shows live counters, the events page polls for new events.
+const PAGES = {
+  overview: { title: "EdgeBox", every: 5000, refresh: () => refreshOverview() },
+  recordings: { title: "Recordings · EdgeBox", every: 5000, refresh: () => refreshRecordings() },
+  events: { title: "Events · EdgeBox", every: 3000, refresh: () => refreshEvents() },
+  models: { title: "Models · EdgeBox", every: 2000, refresh: () => refreshModels() },
+};
 
 function usage(used, total) {
   if (typeof used !== "number" || typeof total !== "number" || total <= 0) return "–";
@@ -122,6 +131,24 @@ function recordCell(p) {
   return td;
 }
 
+// Live detection per path (GET /api/v1/detect), shown in the Paths table: the model and the objects in view now.
+let detectors = new Map();
+
+function renderDetectors(detect) {
+  detectors = new Map((Array.isArray(detect.items) ? detect.items : []).map((d) => [d.path, d]));
+}
+
+function detectCell(p) {
+  const td = el("td");
+  const d = detectors.get(p.name);
+  if (!d) { td.textContent = "–"; return td; }
+  const link = el("a", null, d.state === "running" ? `${d.objects ?? 0} object${d.objects === 1 ? "" : "s"} now` : d.state);
+  link.href = "#/models";
+  link.title = `${d.model}: ${d.events ?? 0} events, ${d.inferences ?? 0} inferences`;
+  td.append(link, el("div", "muted", d.model));
+  return td;
+}
+
 function renderPaths(paths) {
   const now = Date.now();
   if (now - thumbStamp >= thumbEvery) {
@@ -143,10 +170,10 @@ function renderPaths(paths) {
           ? p.tracks.map((t) => (t.width ? `${t.codec} ${t.width}×${t.height}` : t.codec)).join(", ")
           : "–";
         tr.append(thumbnail(p), name, state, el("td", null, p.regex ? "regex" : "exact"), el("td", null, p.source || "–"),
-          el("td", null, tracks), el("td", null, String(p.readers ?? 0)), recordCell(p));
+          el("td", null, tracks), el("td", null, String(p.readers ?? 0)), recordCell(p), detectCell(p));
         return tr;
       })
-    : [emptyRow(8, "No paths configured")]));
+    : [emptyRow(9, "No paths configured")]));
 }
 
 // Each source feeds some cards; when a fetch fails its cards keep their last data but are dimmed.
@@ -158,8 +185,11 @@ const SOURCES = [
       ["ffmpeg-status", "onnx-status"].forEach((id) => setBadge($(id), "unknown"));
       ["system", "host", "ffmpeg", "onnx"].forEach((id) => fillKv($(id), [["Status", "Unavailable"]]));
     } },
+  // Before the paths: their table shows what this one read.
+  { url: "/api/v1/detect", ok: [200], render: renderDetectors, cards: ["card-paths"], loaded: false,
+    fail: () => { detectors = new Map(); } },
   { url: "/api/v1/paths", ok: [200], render: renderPaths, cards: ["card-paths"], loaded: false,
-    fail: () => $("paths-rows").replaceChildren(emptyRow(8, "Unavailable")) },
+    fail: () => $("paths-rows").replaceChildren(emptyRow(9, "Unavailable")) },
 ];
 
 async function refreshOverview() {
@@ -182,10 +212,12 @@ async function refreshOverview() {
   return errors;
 }
 
-// "#/recordings/live/cam1?t=2026-12-05T10:00:00Z" -> { page: "recordings", path: "live/cam1", t: "2026-..." }.
+// "#/recordings/live/cam1?t=2026-12-05T10:00:00Z" -> { page: "recordings", path: "live/cam1", t: "2026-..." };
+// "#/events?path=cam1&label=face" -> { page: "events", params }.
 function parseRoute() {
   const hash = location.hash.replace(/^#/, "");
   const [route, query = ""] = hash.split("?");
+  if (route === "/events" || route === "/models") return { page: route.slice(1), params: new URLSearchParams(query) };
   const match = route.match(/^\/recordings(?:\/(.+))?$/);
   if (!match) return { page: "overview" };
   let path = null;
@@ -197,17 +229,20 @@ let route = parseRoute();
 
 function showPage() {
   route = parseRoute();
-  for (const name of ["overview", "recordings"]) {
+  for (const name of Object.keys(PAGES)) {
     $(`page-${name}`).hidden = route.page !== name;
     const link = $(`nav-${name}`);
     if (route.page === name) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
   }
-  document.title = route.page === "recordings" ? "Recordings · EdgeBox" : "EdgeBox";
+  const page = PAGES[route.page];
+  document.title = page.title;
+  $("refresh-every").textContent = `Refreshes every ${page.every / 1000} s`;
   if (route.page === "recordings") showRecordings(route); else stopPlayer();
+  if (route.page === "events") showEvents(route);
 }
 
 async function refresh() {
-  const errors = route.page === "recordings" ? await refreshRecordings() : await refreshOverview();
+  const errors = await PAGES[route.page].refresh();
   showErrors(errors);
   $("updated").textContent = `last update ${new Date().toLocaleTimeString()}`;
 }
@@ -219,7 +254,7 @@ let generation = 0;
 async function loop() {
   clearTimeout(timer);
   const mine = ++generation;
-  try { await refresh(); } finally { if (mine === generation) timer = setTimeout(loop, REFRESH_MS); }
+  try { await refresh(); } finally { if (mine === generation) timer = setTimeout(loop, PAGES[route.page].every); }
 }
 
 window.addEventListener("hashchange", () => { showPage(); loop(); });
