@@ -22,13 +22,6 @@ public sealed class DetectionTests
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    /// <summary>ffmpeg looping a still picture padded to 1280x720 into an RTSP publish at 15 fps.</summary>
-    internal static ExternalProcess PublishPicture(RtspTestServer box, string path, string picture, int seconds = 60) =>
-        box.Track(ExternalProcess.Start("ffmpeg", [
-            "-hide_banner", "-loglevel", "error", "-re", "-loop", "1", "-i", picture, "-t", $"{seconds}",
-            "-vf", $"pad={FrameWidth}:{FrameHeight}:(ow-iw)/2:(oh-ih)/2,format=yuv420p", "-r", "15",
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-f", "rtsp", "-rtsp_transport", "tcp", $"{box.Rtsp}{path}"]));
-
     /// <summary>Adds a model through the API (the raw body form).</summary>
     internal static async Task AddModelAsync(RtspTestServer box, string name, string file, string adapter)
     {
@@ -79,7 +72,7 @@ public sealed class DetectionTests
               cam1: { detect: { model: face, fps: 5, threshold: 0.75, lostAfter: 2s } }
             """);
         await AddModelAsync(box, "face", RepoPaths.BlazeFaceBack, "blazeface");
-        var publisher = PublishPicture(box, "cam1", RepoPaths.Astronaut, seconds: 12);
+        var publisher = box.PublishPicture("cam1", RepoPaths.Astronaut, seconds: 12);
         await box.WaitReadyAsync("cam1", publisher);
 
         JsonElement[] events = [];
@@ -181,7 +174,7 @@ public sealed class DetectionTests
               cam1: { detect: { model: face, fps: 5, threshold: 0.75 } }
             """);
         await AddModelAsync(box, "face", RepoPaths.BlazeFaceBack, "blazeface");
-        var publisher = PublishPicture(box, "cam1", RepoPaths.Astronaut, seconds: 30);
+        var publisher = box.PublishPicture("cam1", RepoPaths.Astronaut, seconds: 30);
         await box.WaitReadyAsync("cam1", publisher);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -216,7 +209,7 @@ public sealed class DetectionTests
         var onnx = (await JsonAsync(info)).GetProperty("onnxRuntime");
         Assert.Equal(library, onnx.GetProperty("library").GetString());
 
-        var publisher = PublishPicture(box, "cam1", RepoPaths.Astronaut, seconds: 30);
+        var publisher = box.PublishPicture("cam1", RepoPaths.Astronaut, seconds: 30);
         await box.WaitReadyAsync("cam1", publisher);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(20) && (await DetectorAsync(box, "cam1")).GetProperty("inferences").GetInt64() < 1)

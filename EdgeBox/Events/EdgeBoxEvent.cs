@@ -29,7 +29,7 @@ internal sealed record DetectionInfo(
     long ObjectId,
     string Model,
     bool Snapshot,
-    string? ClipId);
+    long? ClipId);
 
 internal static class EventTypes
 {

@@ -227,7 +227,7 @@ internal sealed partial class DetectionService : IConfigApplier, IHostedService,
         _events.Publish(Events.EventTypes.HardwareFallback, null, null, reason);
     }
 
-    private async Task<string?> StartClipAsync(string path, DetectConfig detect, CancellationToken token)
+    private async Task<long?> StartClipAsync(string path, DetectConfig detect, CancellationToken token)
     {
         var result = await _recordings.StartClipAsync(path, detect.ClipDuration, null, "detection", token).ConfigureAwait(false);
         if (result.Clip is null)
@@ -235,7 +235,7 @@ internal sealed partial class DetectionService : IConfigApplier, IHostedService,
             throw new InvalidOperationException(result.Error ?? "refused");
         }
 
-        return result.Clip.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return result.Clip.Id;
     }
 
     private void Prune()

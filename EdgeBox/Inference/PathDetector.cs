@@ -25,7 +25,39 @@ internal sealed record DetectorStatus(
     double LastInferenceMs,
     double AverageInferenceMs,
     double AveragePrepareMs,
-    double AveragePostMs);
+    double AveragePostMs)
+{
+    /// <summary>The path's effective <c>detect</c> settings, so a client can show and send them back whole.</summary>
+    public DetectSettings? Settings { get; init; }
+}
+
+/// <summary>A path's <c>detect</c> settings as the API shows them (keys as in the YAML file; durations in seconds).</summary>
+internal sealed record DetectSettings(
+    string Model,
+    double Fps,
+    float Threshold,
+    IReadOnlyList<string> Labels,
+    IReadOnlyList<DetectZone> Zones,
+    IReadOnlyList<DetectZone> Masks,
+    float MinArea,
+    int MaxDetections,
+    int MinFrames,
+    double LostAfterSeconds,
+    double MaxEventDurationSeconds,
+    bool Record,
+    double ClipDurationSeconds,
+    bool Annotate)
+{
+    public static DetectSettings From(DetectConfig c) => new(c.Model, c.Fps, c.Threshold, [.. c.Labels], [.. c.Zones.Select(DetectZone.From)],
+        [.. c.Masks.Select(DetectZone.From)], c.MinArea, c.MaxDetections, c.MinFrames, c.LostAfter.TotalSeconds, c.MaxEventDuration.TotalSeconds, c.Record,
+        c.ClipDuration.TotalSeconds, c.Annotate);
+}
+
+/// <summary>A zone or mask: its name and its points as [x, y] pairs.</summary>
+internal sealed record DetectZone(string Name, IReadOnlyList<float[]> Points)
+{
+    public static DetectZone From(Zone z) => new(z.Name, [.. Enumerable.Range(0, z.Points.Count / 2).Select(i => new[] { z.Points[2 * i], z.Points[(2 * i) + 1] })]);
+}
 
 /// <summary>
 /// One path's detection: takes pictures from the path's shared decoder at <see cref="DetectConfig.Fps"/>
@@ -38,7 +70,7 @@ internal sealed partial class PathDetector : IDisposable
     private readonly TimeProvider _time;
     private readonly EventBus _events;
     private readonly DetectionSnapshots _snapshots;
-    private readonly Func<string, DetectConfig, CancellationToken, Task<string?>> _startClip;
+    private readonly Func<string, DetectConfig, CancellationToken, Task<long?>> _startClip;
     private readonly ILogger _logger;
     private readonly ObjectTracker _tracker;
     private readonly List<Detection> _wanted = [];
@@ -53,7 +85,7 @@ internal sealed partial class PathDetector : IDisposable
     private int _objects;
 
     public PathDetector(string path, DetectConfig config, TimeProvider time, EventBus events, DetectionSnapshots snapshots,
-        Func<string, DetectConfig, CancellationToken, Task<string?>> startClip, ILogger logger)
+        Func<string, DetectConfig, CancellationToken, Task<long?>> startClip, ILogger logger)
     {
         Path = path;
         Config = config;
@@ -259,7 +291,10 @@ internal sealed partial class PathDetector : IDisposable
         long inferences = Interlocked.Read(ref _inferences);
         return new DetectorStatus(Path, Config.Model, state, error, provider, Config.Fps, Interlocked.Read(ref _sampled), inferences,
             Interlocked.Read(ref _skipped), Interlocked.Read(ref _detections), Interlocked.Read(ref _eventCount), Volatile.Read(ref _objects),
-            Math.Round(_lastMs, 2), Average(_totalMs, inferences), Average(_prepareMs, inferences), Average(_postMs, inferences));
+            Math.Round(_lastMs, 2), Average(_totalMs, inferences), Average(_prepareMs, inferences), Average(_postMs, inferences))
+        {
+            Settings = DetectSettings.From(Config),
+        };
     }
 
     private static double Average(double totalMs, long count) => count == 0 ? 0 : Math.Round(totalMs / count, 2);
@@ -328,7 +363,7 @@ internal sealed partial class PathDetector : IDisposable
         {
             try
             {
-                string? clip = await owner._startClip(owner.Path, owner.Config, CancellationToken.None).ConfigureAwait(false);
+                long? clip = await owner._startClip(owner.Path, owner.Config, CancellationToken.None).ConfigureAwait(false);
                 if (clip is not null)
                 {
                     Update(e => e with { Detection = e.Detection! with { ClipId = clip } });

@@ -37,7 +37,7 @@ internal sealed class EventShape : IDocumentShape<EdgeBoxEvent>
                 ["object"] = d.ObjectId,
                 ["model"] = d.Model,
                 ["snapshot"] = d.Snapshot,
-                ["clip"] = d.ClipId is null ? BsonValue.Null : d.ClipId,
+                ["clip"] = d.ClipId is { } clip ? clip : BsonValue.Null,
             };
         }
 
@@ -72,7 +72,7 @@ internal sealed class EventShape : IDocumentShape<EdgeBoxEvent>
                     d["object"].AsInt64,
                     d["model"].AsString,
                     d["snapshot"].AsBoolean,
-                    d["clip"].IsNull ? null : d["clip"].AsString),
+                    d["clip"].IsNull ? null : d["clip"].AsInt64),
             };
         }
 
@@ -82,6 +82,6 @@ internal sealed class EventShape : IDocumentShape<EdgeBoxEvent>
     public EdgeBoxEvent Sample() => new(42, DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_456), EventTypes.Detection, "live/cäm", "rtsp-1f", "dropped ✓")
     {
         Detection = new DetectionInfo("person", 0.875f, "door ✓", 0.125f, 0.25f, 0.5f, 0.75f, DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000),
-            DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_009_000), 7, "yolo11n", true, "clip-3"),
+            DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_009_000), 7, "yolo11n", true, 3),
     };
 }

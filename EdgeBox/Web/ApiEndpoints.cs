@@ -113,11 +113,17 @@ internal static class ApiEndpoints
 
     /// <summary>
     /// Stored events after <c>since</c> (an event id) oldest first, or before <c>before</c> newest first;
-    /// filtered by <c>type</c>, <c>path</c>, detection <c>label</c> and time (<c>from</c>/<c>to</c>, ISO 8601);
+    /// (<c>order=desc</c> alone: the newest); filtered by <c>type</c>, <c>path</c>, detection <c>label</c> and time (<c>from</c>/<c>to</c>, ISO 8601);
     /// at most <c>limit</c> (default 100, at most 1000).
     /// </summary>
-    private static IResult EventsSince(Events.EventBus events, long? since, long? before, string? type, string? path, string? label, string? from, string? to, int? limit)
+    private static IResult EventsSince(Events.EventBus events, long? since, long? before, string? type, string? path, string? label, string? from, string? to,
+        string? order, int? limit)
     {
+        if (order == "desc")
+        {
+            before ??= long.MaxValue; // the newest page
+        }
+
         if (!InferenceEndpoints.TryTime(from, out var start) || !InferenceEndpoints.TryTime(to, out var end))
         {
             return TypedResults.Json(new ErrorResponse("from and to are ISO 8601 times, e.g. 2026-12-07T10:00:00Z"), ApiJsonContext.Default.ErrorResponse, statusCode: 400);

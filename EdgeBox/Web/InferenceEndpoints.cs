@@ -178,12 +178,30 @@ internal static class InferenceEndpoints
             return Error(400, "send the detect settings as JSON, e.g. {\"model\": \"face\", \"fps\": 5}");
         }
 
-        // The settings are read by the config reader itself (JSON is YAML's flow style), so they get its checks and messages.
-        string document = "paths: {" + JsonSerializer.Serialize(name, ApiJsonContext.Default.String) + ": {detect: " + body + "}}";
-        var parsed = ConfigLoader.Load(document);
+        // The settings are read by the config reader itself (JSON is YAML's flow style), so they get its checks and
+        // messages. Keys not sent keep the path's current values: the current settings are written out, and the
+        // body's keys are read over them.
+        var current = config.Current.Config;
+        var existing = current.Paths.FirstOrDefault(p => p.Name == name) is { } named ? current.EffectivePath(named).Detect : null;
+        var sent = YamlDocumentReader.Read(body, []) is YamlMapping mapping ? mapping.Entries.Select(e => e.Key.Value).ToHashSet(StringComparer.Ordinal) : null;
+        if (existing is { Model.Length: > 0 } && sent is not null && !sent.Contains("model"))
+        {
+            // The model stays too: give the reader the current one, which it requires.
+            string model = "\"model\": " + JsonSerializer.Serialize(existing.Model, ApiJsonContext.Default.String);
+            body = sent.Count == 0 ? "{" + model + "}" : "{" + model + ", " + body.TrimStart()[1..];
+        }
+
+        string quoted = JsonSerializer.Serialize(name, ApiJsonContext.Default.String);
+        var parsed = ConfigLoader.Load("paths: {" + quoted + ": {detect: " + body + "}}");
         if (!parsed.IsValid || parsed.Config!.Paths.Count != 1 || parsed.Config.Paths[0].Config.Detect is not { } detect)
         {
             return ConfigErrors(parsed.Errors);
+        }
+
+        if (existing is { Model.Length: > 0 } && sent is not null)
+        {
+            sent.Add("model");
+            detect = DetectMerge.Over(existing, detect, sent);
         }
 
         return await ChangeAsync(config, name, detect, token).ConfigureAwait(false);
@@ -250,6 +268,28 @@ internal static class InferenceEndpoints
         }
 
         return TypedResults.PhysicalFile(file, "image/jpeg", enableRangeProcessing: false);
+    }
+
+    /// <summary>Sets the path's detection: every key sent replaces the current value; the others stay.</summary>
+    private static class DetectMerge
+    {
+        public static DetectConfig Over(DetectConfig current, DetectConfig sent, HashSet<string> keys) => current with
+        {
+            Model = keys.Contains("model") ? sent.Model : current.Model,
+            Fps = keys.Contains("fps") ? sent.Fps : current.Fps,
+            Threshold = keys.Contains("threshold") ? sent.Threshold : current.Threshold,
+            Labels = keys.Contains("labels") ? sent.Labels : current.Labels,
+            Zones = keys.Contains("zones") ? sent.Zones : current.Zones,
+            Masks = keys.Contains("masks") ? sent.Masks : current.Masks,
+            MinArea = keys.Contains("minArea") ? sent.MinArea : current.MinArea,
+            MaxDetections = keys.Contains("maxDetections") ? sent.MaxDetections : current.MaxDetections,
+            MinFrames = keys.Contains("minFrames") ? sent.MinFrames : current.MinFrames,
+            LostAfter = keys.Contains("lostAfter") ? sent.LostAfter : current.LostAfter,
+            MaxEventDuration = keys.Contains("maxEventDuration") ? sent.MaxEventDuration : current.MaxEventDuration,
+            Record = keys.Contains("record") ? sent.Record : current.Record,
+            ClipDuration = keys.Contains("clipDuration") ? sent.ClipDuration : current.ClipDuration,
+            Annotate = keys.Contains("annotate") ? sent.Annotate : current.Annotate,
+        };
     }
 
     /// <summary>Parses an ISO 8601 time or null; false when the text is not one.</summary>

@@ -5,7 +5,6 @@
 import { $, el, duration, emptyRow, encodePath, getJson, describe } from "./util.js";
 
 const PAGE = 50;            // events per page ("Older events" loads the next one)
-const NEWEST = Number.MAX_SAFE_INTEGER; // before= this: the newest events
 const REREAD = 10;          // unfinished rows read again per poll, newest first
 const COLUMNS = 9;
 
@@ -73,7 +72,7 @@ export async function refreshEvents() {
   }
   try {
     if (!state.loaded) {
-      const page = detections((await getJson(query({ before: NEWEST, limit: PAGE }))).items);
+      const page = detections((await getJson(query({ order: "desc", limit: PAGE }))).items);
       if (token !== state.token) return errors;
       state.rows = page;
       state.done = page.length < PAGE;
@@ -106,7 +105,8 @@ async function poll(token) {
 
 async function older() {
   const token = state.token;
-  const oldest = state.rows.length ? state.rows[state.rows.length - 1].id : NEWEST;
+  if (!state.rows.length) return;
+  const oldest = state.rows[state.rows.length - 1].id;
   const button = $("ev-older");
   button.disabled = true;
   try {

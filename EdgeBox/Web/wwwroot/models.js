@@ -149,9 +149,8 @@ function detectionRow(name) {
   const [labelsLabel, labels] = input("text", "labels", "Labels", { placeholder: "all of the model's" });
   const on = el("button", null, "Turn on");
   on.type = "submit";
-  // PUT .../detect replaces the path's whole detect section: keys this form has no field for (zones, masks,
-  // record...) go back to their defaults.
-  on.title = "Sets the path's detect settings to these (zones, masks and clips set in the config file are reset)";
+  // PUT .../detect changes only the keys sent: zones, masks, record... set in the config file stay.
+  on.title = "Sets the path's model, fps, threshold and labels (zones, masks and clips set in the config file stay)";
   const off = el("button", null, "Turn off");
   off.type = "button";
   const status = el("div", "muted form-note");
@@ -184,10 +183,14 @@ function update(row, d) {
     if (!names.length) row.model.options[0].value = "";
     if (names.includes(chosen)) row.model.value = chosen;
   }
-  // Settings shown are the running ones until someone edits the form (the API reports model and fps).
+  // Settings shown are the running ones until someone edits the form.
   if (d && !row.touched) {
     row.model.value = d.model;
     row.fps.value = String(d.fps);
+    if (d.settings) {
+      row.threshold.value = String(d.settings.threshold);
+      row.labels.value = d.settings.labels.join(", ");
+    }
   }
   row.detecting = Boolean(d);
   row.on.textContent = d ? "Apply" : "Turn on";
@@ -219,8 +222,8 @@ async function turnOn(name, row) {
     return;
   }
   const body = { model: row.model.value, fps: Number(row.fps.value), threshold: Number(row.threshold.value) };
-  const labels = row.labels.value.split(",").map((l) => l.trim()).filter(Boolean);
-  if (labels.length) body.labels = labels;
+  // Labels are always sent (an empty list: every label); keys not sent (zones, record...) keep their values.
+  body.labels = row.labels.value.split(",").map((l) => l.trim()).filter(Boolean);
   await change(name, row, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) },
     `Detecting with ${body.model}`);
 }
