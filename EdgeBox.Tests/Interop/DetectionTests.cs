@@ -221,4 +221,81 @@ public sealed class DetectionTests
         Assert.Contains(library, maps, StringComparison.Ordinal);
         Assert.DoesNotContain(Path.GetDirectoryName(await AotBinary.PathAsync()) + "/libonnxruntime.so", maps, StringComparison.Ordinal);
     }
+
+    /// <summary>One picture of an RTSP stream as RGB24 bytes (1280x720).</summary>
+    private static async Task<byte[]> PictureAsync(RtspTestServer box, string path)
+    {
+        string file = box.Directory.File($"{path.Replace('/', '-')}-{Guid.NewGuid():N}.rgb");
+        var (code, _, errors) = await ExternalProcess.RunAsync(Bound, "ffmpeg", "-hide_banner", "-v", "error", "-rtsp_transport", "tcp", "-i", $"{box.Rtsp}{path}",
+            "-ss", "1", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", file);
+        Assert.True(code == 0, errors + "\n" + box.Process.Output);
+        var bytes = await File.ReadAllBytesAsync(file);
+        Assert.Equal(FrameWidth * FrameHeight * 3, bytes.Length);
+        return bytes;
+    }
+
+    [Fact]
+    public async Task Detection_is_turned_on_and_changed_live_through_the_api_and_the_annotated_path_shows_the_box()
+    {
+        await using var box = await RtspTestServer.StartWithConfigAsync("""
+            paths:
+              cam1: {}
+            """);
+        await AddModelAsync(box, "face", RepoPaths.BlazeFaceBack, "blazeface");
+        var publisher = box.PublishPicture("cam1", RepoPaths.Astronaut, seconds: 60);
+        await box.WaitReadyAsync("cam1", publisher);
+
+        using (var on = await box.Http.PutAsync(new Uri(box.Api, "/api/v1/paths/cam1/detect"), new StringContent(
+            """{"model": "face", "threshold": 0.75, "annotate": true, "zones": [{"name": "all", "points": [[0, 0], [1, 0], [1, 1], [0, 1]]}]}""")))
+        {
+            Assert.True(on.IsSuccessStatusCode, await on.Content.ReadAsStringAsync());
+        }
+
+        // A change of one key keeps the others.
+        using (var change = await box.Http.PutAsync(new Uri(box.Api, "/api/v1/paths/cam1/detect"), new StringContent("""{"threshold": 0.7}""")))
+        {
+            Assert.True(change.IsSuccessStatusCode, await change.Content.ReadAsStringAsync());
+        }
+
+        var settings = (await DetectorAsync(box, "cam1")).GetProperty("settings");
+        Assert.Equal(("face", 0.7f, true, "all"), (settings.GetProperty("model").GetString(), settings.GetProperty("threshold").GetSingle(),
+            settings.GetProperty("annotate").GetBoolean(), settings.GetProperty("zones")[0].GetProperty("name").GetString()));
+        using (var bad = await box.Http.PutAsync(new Uri(box.Api, "/api/v1/paths/cam1/detect"), new StringContent("""{"fps": 500}""")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("paths.cam1.detect.fps", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        JsonElement[] events = [];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30) && events.Length == 0)
+        {
+            await Task.Delay(250);
+            events = await DetectionEventsAsync(box, "cam1");
+        }
+
+        var detection = Assert.Single(events).GetProperty("detection");
+        Assert.Equal("all", detection.GetProperty("zone").GetString());
+
+        // The annotated path: the same picture with a green box along the face's top edge; the source has none.
+        int x = (int)((detection.GetProperty("x1").GetSingle() + detection.GetProperty("x2").GetSingle()) / 2 * FrameWidth);
+        int y = (int)(detection.GetProperty("y1").GetSingle() * FrameHeight);
+        var annotated = await PictureAsync(box, "cam1/annotated");
+        var source = await PictureAsync(box, "cam1");
+        static (int R, int G, int B) At(byte[] rgb, int x, int y) => (rgb[((y * FrameWidth) + x) * 3], rgb[(((y * FrameWidth) + x) * 3) + 1], rgb[(((y * FrameWidth) + x) * 3) + 2]);
+        static bool Green((int R, int G, int B) c) => c.G > 150 && c.R < 110 && c.B < 110;
+
+        // The line is a few pixels thick around the box's edge (rounded to even rows for 4:2:0).
+        var column = Enumerable.Range(y - 4, 9).Select(row => (Row: row, Annotated: At(annotated, x, row), Source: At(source, x, row))).ToList();
+        Assert.True(column.Any(c => Green(c.Annotated)), $"annotated around ({x}, {y}): {string.Join(", ", column.Select(c => c.Annotated))}");
+        Assert.DoesNotContain(column, c => Green(c.Source));
+
+        using (var off = await box.Http.DeleteAsync(new Uri(box.Api, "/api/v1/paths/cam1/detect")))
+        {
+            Assert.True(off.IsSuccessStatusCode, await off.Content.ReadAsStringAsync());
+        }
+
+        using var detect = await box.Http.GetAsync(new Uri(box.Api, "/api/v1/detect"));
+        Assert.Empty((await JsonAsync(detect)).GetProperty("items").EnumerateArray());
+    }
 }

@@ -38,7 +38,7 @@ internal sealed class FrameAnnotator(Func<IReadOnlyList<Detection>?> current) : 
             _scaler.Scale(software, copy);
             if (boxes is { Count: > 0 })
             {
-                int thickness = Math.Max(2, width / 400) & ~1;
+                int thickness = Math.Max(2, width / 320) & ~1;
                 var luma = copy.Plane(0, height, out int lumaStride);
                 var cb = copy.Plane(1, height / 2, out int chromaStride);
                 var cr = copy.Plane(2, height / 2, out _);
