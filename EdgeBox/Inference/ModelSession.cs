@@ -16,9 +16,12 @@ internal sealed class ModelSession : IDisposable
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
-    private readonly float[]? _floatInput;
-    private readonly byte[]? _byteInput;
-    private readonly OrtValue?[] _inputs;
+    /// <summary>Input staging per slot: the worker fills one slot while the model runs on the other.</summary>
+    public const int Slots = 2;
+
+    private readonly float[]?[] _floatInputs = new float[]?[Slots];
+    private readonly byte[]?[] _byteInputs = new byte[]?[Slots];
+    private readonly OrtValue?[,] _inputs;
     private readonly SessionOutputs _outputs;
     private readonly RunOptions _runOptions = new();
 
@@ -31,16 +34,19 @@ internal sealed class ModelSession : IDisposable
         _inputNames = [input.Name];
         _outputNames = [.. session.OutputNames];
         int pictureSize = input.Width * input.Height * 3;
-        if (input.Element == TensorElement.Float32)
+        for (int slot = 0; slot < Slots; slot++)
         {
-            _floatInput = new float[pictureSize * input.MaxBatch];
-        }
-        else
-        {
-            _byteInput = new byte[pictureSize * input.MaxBatch];
+            if (input.Element == TensorElement.Float32)
+            {
+                _floatInputs[slot] = new float[pictureSize * input.MaxBatch];
+            }
+            else
+            {
+                _byteInputs[slot] = new byte[pictureSize * input.MaxBatch];
+            }
         }
 
-        _inputs = new OrtValue?[input.MaxBatch + 1];
+        _inputs = new OrtValue?[Slots, input.MaxBatch + 1];
         _outputs = new SessionOutputs(_outputNames.Length);
     }
 
@@ -132,38 +138,41 @@ internal sealed class ModelSession : IDisposable
         return (cut < 0 ? message : message[..cut]).Trim();
     }
 
-    /// <summary>Where picture <paramref name="index"/> of the next batch is written.</summary>
-    public TensorWriter Writer(int index)
+    /// <summary>Where picture <paramref name="index"/> of the batch in <paramref name="slot"/> is written.</summary>
+    public TensorWriter Writer(int slot, int index)
     {
         var input = Adapter.Input;
         int size = input.Width * input.Height * 3;
-        return _floatInput is not null
-            ? new TensorWriter(input, _floatInput.AsMemory(index * size, size), default)
-            : new TensorWriter(input, default, _byteInput!.AsMemory(index * size, size));
+        return _floatInputs[slot] is { } floats
+            ? new TensorWriter(input, floats.AsMemory(index * size, size), default)
+            : new TensorWriter(input, default, _byteInputs[slot]!.AsMemory(index * size, size));
     }
 
-    /// <summary>Runs the model on the first <paramref name="count"/> pictures written; the outputs stay valid until the next run.</summary>
-    public IModelOutputs Run(int count)
+    /// <summary>
+    /// Runs the model on the first <paramref name="count"/> pictures written to <paramref name="slot"/>;
+    /// the outputs stay valid until the next run (a run may go on while the other slot is written).
+    /// </summary>
+    public IModelOutputs Run(int slot, int count)
     {
         var input = Adapter.Input;
-        if (count < 1 || count > input.MaxBatch)
+        if (count < 1 || count > input.MaxBatch || slot is < 0 or >= Slots)
         {
             throw new ArgumentOutOfRangeException(nameof(count));
         }
 
-        var value = _inputs[count] ??= CreateInput(count);
+        var value = _inputs[slot, count] ??= CreateInput(slot, count);
         _outputs.Replace(_session.Run(_runOptions, _inputNames, [value], _outputNames));
         return _outputs;
     }
 
-    private OrtValue CreateInput(int count)
+    private OrtValue CreateInput(int slot, int count)
     {
         var input = Adapter.Input;
         long[] shape = input.Layout == TensorLayout.Nhwc ? [count, input.Height, input.Width, 3] : [count, 3, input.Height, input.Width];
         int size = count * input.Width * input.Height * 3;
-        return _floatInput is not null
-            ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _floatInput.AsMemory(0, size), shape)
-            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _byteInput!.AsMemory(0, size), shape);
+        return _floatInputs[slot] is { } floats
+            ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, floats.AsMemory(0, size), shape)
+            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _byteInputs[slot]!.AsMemory(0, size), shape);
     }
 
     public void Dispose()
@@ -173,6 +182,7 @@ internal sealed class ModelSession : IDisposable
         {
             value?.Dispose();
         }
+
 
         _runOptions.Dispose();
         _session.Dispose();

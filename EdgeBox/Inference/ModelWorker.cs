@@ -6,9 +6,9 @@ using Microsoft.ML.OnnxRuntime;
 namespace EdgeBox.Inference;
 
 /// <summary>
-/// Runs one model for every path that uses it, on its own thread: takes the waiting pictures of its
-/// paths (round robin, up to the model's batch size, so paths share one run when the model takes a
-/// dynamic batch), stages them into the input tensor, runs, and hands each path its detections. The
+/// Runs one model for every path that uses it: takes the waiting pictures of its paths (round robin,
+/// up to the model's batch size, so paths share one run when the model takes a dynamic batch), stages
+/// them into an input slot while the model runs on the other, runs, and hands each path its detections. The
 /// model is loaded on first use on the execution provider the plan picks, and loaded again when the
 /// registry changes; while it cannot be loaded, pictures are counted as skipped and the reason shown.
 /// </summary>
@@ -42,8 +42,7 @@ internal sealed partial class ModelWorker : IAsyncDisposable
         _fallback = fallback;
         _time = time;
         _logger = logger;
-        // One long-running thread per model (not per path or connection): inference blocks for milliseconds at a time.
-        _thread = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _thread = Task.Run(RunAsync);
     }
 
     public string Model { get; }
@@ -83,45 +82,98 @@ internal sealed partial class ModelWorker : IAsyncDisposable
         _wake.Release();
     }
 
-    private void Run()
+    /// <summary>A batch staged in one input slot: its pictures with where they were placed, and what staging cost.</summary>
+    private sealed class Batch(int slot)
     {
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
+        public int Slot { get; } = slot;
+
+        public List<(PathDetector Detector, MediaFrame Frame, Letterbox Letterbox, double PrepareMs)> Items { get; } = [];
+
+        public void Release()
         {
-            bool woken;
-            try
+            foreach (var item in Items)
             {
-                woken = _wake.Wait(TimeSpan.FromMilliseconds(500), token);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
+                item.Frame.Dispose();
             }
 
-            var detectors = Volatile.Read(ref _detectors);
-            DropStagers(detectors);
-            if (!woken)
-            {
-                foreach (var detector in detectors)
-                {
-                    detector.Tick();
-                }
-
-                continue;
-            }
-
-            EnsureLoaded();
-            RunBatch(detectors);
-        }
-
-        _session?.Dispose();
-        foreach (var stager in _stagers.Values)
-        {
-            stager.Dispose();
+            Items.Clear();
         }
     }
 
-    private void RunBatch(PathDetector[] detectors)
+    private readonly Batch[] _slots = [new(0), new(1)];
+
+    /// <summary>
+    /// The worker: a two-stage pipeline. While the model runs on the batch in one input slot (on a pool
+    /// thread), this loop stages the next batch into the other slot, so the picture preparation
+    /// (download, swscale, tensor write) overlaps the model instead of adding to it.
+    /// </summary>
+    private async Task RunAsync()
+    {
+        var token = _stop.Token;
+        Batch? ready = null;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                if (ready is null)
+                {
+                    bool woken = await _wake.WaitAsync(TimeSpan.FromMilliseconds(500), token).ConfigureAwait(false);
+                    var current = Volatile.Read(ref _detectors);
+                    DropStagers(current);
+                    if (!woken)
+                    {
+                        foreach (var detector in current)
+                        {
+                            detector.Tick();
+                        }
+
+                        continue;
+                    }
+
+                    EnsureLoaded();
+                    ready = Prepare(current, _slots[0]);
+                    continue;
+                }
+
+                if (_reload || _session is null)
+                {
+                    ready.Release();
+                    ready = null;
+                    continue;
+                }
+
+                var session = _session;
+                var batch = ready;
+                var run = Task.Run(() => Execute(session, batch), CancellationToken.None);
+                var next = Prepare(Volatile.Read(ref _detectors), _slots[1 - batch.Slot]);
+                var (outputs, ms, error) = await run.ConfigureAwait(false);
+                Deliver(session, batch, outputs, ms, error);
+                batch.Release();
+                ready = next;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            ready?.Release();
+            foreach (var slot in _slots)
+            {
+                slot.Release();
+            }
+
+            _session?.Dispose();
+            foreach (var stager in _stagers.Values)
+            {
+                stager.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Takes the waiting pictures (round robin, up to the batch size) and stages them into <paramref name="batch"/>'s slot; null when none wait.</summary>
+    private Batch? Prepare(PathDetector[] detectors, Batch batch)
     {
         _batch.Clear();
         int max = _session?.Adapter.Input.MaxBatch ?? 1;
@@ -137,73 +189,78 @@ internal sealed partial class ModelWorker : IAsyncDisposable
         _next = detectors.Length == 0 ? 0 : (_next + 1) % detectors.Length;
         if (_batch.Count == 0)
         {
-            return;
+            return null;
         }
 
         // More may wait than one batch takes: look again without sleeping.
         _wake.Release();
-        try
+        foreach (var (detector, frame) in _batch)
         {
             if (_session is null)
             {
-                foreach (var (detector, _) in _batch)
-                {
-                    detector.Dropped();
-                }
-
-                return;
+                detector.Dropped();
+                frame.Dispose();
+                continue;
             }
 
-            int count = 0;
-            var staged = new (PathDetector Detector, MediaFrame Frame, Letterbox Letterbox, double PrepareMs)[_batch.Count];
-            foreach (var (detector, frame) in _batch)
+            long preparing = Stopwatch.GetTimestamp();
+            try
             {
-                long preparing = Stopwatch.GetTimestamp();
-                try
-                {
-                    using var software = frame.Download();
-                    var stager = StagerOf(detector, _session.Adapter.Input);
-                    stager.Stage(software);
-                    _session.Writer(count).Write(stager.Rgb);
-                    staged[count++] = (detector, frame, stager.Letterbox, Stopwatch.GetElapsedTime(preparing).TotalMilliseconds);
-                }
-                catch (Exception ex) when (ex is FfmpegException or InvalidOperationException or ArgumentException)
-                {
-                    detector.Dropped();
-                    Log.InferenceFailed(_logger, detector.Path, Model, "the picture could not be prepared: " + ex.Message);
-                }
+                using var software = frame.Download();
+                var stager = StagerOf(detector, _session.Adapter.Input);
+                stager.Stage(software);
+                _session.Writer(batch.Slot, batch.Items.Count).Write(stager.Rgb);
+                batch.Items.Add((detector, frame, stager.Letterbox, Stopwatch.GetElapsedTime(preparing).TotalMilliseconds));
+            }
+            catch (Exception ex) when (ex is FfmpegException or InvalidOperationException or ArgumentException)
+            {
+                detector.Dropped();
+                frame.Dispose();
+                Log.InferenceFailed(_logger, detector.Path, Model, "the picture could not be prepared: " + ex.Message);
+            }
+        }
+
+        return batch.Items.Count == 0 ? null : batch;
+    }
+
+    /// <summary>The model run (on a pool thread): its outputs and duration, or why it failed.</summary>
+    private static (IModelOutputs? Outputs, double Ms, string? Error) Execute(ModelSession session, Batch batch)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var outputs = session.Run(batch.Slot, batch.Items.Count);
+            return (outputs, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null);
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or ArgumentException or InvalidOperationException)
+        {
+            return (null, 0, ex.Message);
+        }
+    }
+
+    /// <summary>Decodes each picture's detections and hands them to its path.</summary>
+    private void Deliver(ModelSession session, Batch batch, IModelOutputs? outputs, double ms, string? error)
+    {
+        for (int i = 0; i < batch.Items.Count; i++)
+        {
+            var (detector, frame, letterbox, prepareMs) = batch.Items[i];
+            if (outputs is null)
+            {
+                Log.InferenceFailed(_logger, detector.Path, Model, error ?? "no outputs");
+                continue;
             }
 
-            if (count == 0)
+            long decoding = Stopwatch.GetTimestamp();
+            try
             {
-                return;
-            }
-
-            long started = Stopwatch.GetTimestamp();
-            var outputs = _session.Run(count);
-            double ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            for (int i = 0; i < count; i++)
-            {
-                var (detector, frame, letterbox, prepareMs) = staged[i];
-                long decoding = Stopwatch.GetTimestamp();
                 _results.Clear();
-                _session.Adapter.Decode(outputs, i, letterbox, detector.Config.Threshold, detector.Config.MaxDetections, _results);
-                detector.OnDetections(frame, _results, _session.Adapter, Model, ms);
+                session.Adapter.Decode(outputs, i, letterbox, detector.Config.Threshold, detector.Config.MaxDetections, _results);
+                detector.OnDetections(frame, _results, session.Adapter, Model, ms);
                 detector.Timed(prepareMs, Stopwatch.GetElapsedTime(decoding).TotalMilliseconds);
             }
-        }
-        catch (Exception ex) when (ex is OnnxRuntimeException or ModelFormatException or ArgumentException or InvalidOperationException)
-        {
-            foreach (var (detector, _) in _batch)
+            catch (Exception ex) when (ex is ModelFormatException or ArgumentException or InvalidOperationException)
             {
                 Log.InferenceFailed(_logger, detector.Path, Model, ex.Message);
-            }
-        }
-        finally
-        {
-            foreach (var (_, frame) in _batch)
-            {
-                frame.Dispose();
             }
         }
     }
