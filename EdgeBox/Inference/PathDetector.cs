@@ -117,8 +117,9 @@ internal sealed partial class PathDetector : IDisposable
             return;
         }
 
-        // Keep the average at fps; after a pause, start again from now instead of catching up.
-        _nextDue = Math.Max(_nextDue + _interval, now - _interval);
+        // Keep the average at fps (the next picture is due one interval after the last one was due); after a
+        // pause (or at the first picture) count from now instead of catching up with a burst.
+        _nextDue = _nextDue + _interval < now ? now + _interval : _nextDue + _interval;
         var clone = frame.Clone();
         MediaFrame? replaced;
         lock (_gate)
