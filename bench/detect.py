@@ -197,7 +197,7 @@ def run_quiet(argv: list[str], timeout: float, what: str) -> subprocess.Complete
 
 
 def letterbox(size: int) -> tuple[int, int, int, int]:
-    """EdgeBox's Letterbox.Fit for the 1280x720 source into size x size: (content w, h, pad x, y)."""
+    """EdgeBox's Letterbox.Fit for the source (1280x720 unless --source) into size x size: (content w, h, pad x, y)."""
     scale = min(size / SOURCE_W, size / SOURCE_H)
     w = min(max(round(SOURCE_W * scale), 1), size)  # round() is round-half-even, like Math.Round
     h = min(max(round(SOURCE_H * scale), 1), size)
@@ -205,10 +205,11 @@ def letterbox(size: int) -> tuple[int, int, int, int]:
 
 
 def ensure_inputs(ffmpeg: str, cache_dir: Path) -> tuple[Path, dict[int, Path]]:
-    """The 720p30 clip the publishers loop, and per input size the staged RGB picture the reference feeds."""
+    """The clip the publishers loop (720p30 unless --source), and per input size the staged RGB picture the reference feeds."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    pad = f"pad={SOURCE_W}:{SOURCE_H}:(ow-iw)/2:(oh-ih)/2"
-    clip = cache_dir / f"detect-astronaut-{SOURCE_H}p{FPS}-{CLIP_SECONDS}s.mp4"
+    # The portrait (512x512) shrunk to fit a smaller source (--source), then padded to the source size.
+    pad = f"scale=-2:'min(ih,{SOURCE_H})',pad={SOURCE_W}:{SOURCE_H}:(ow-iw)/2:(oh-ih)/2"
+    clip = cache_dir / f"detect-astronaut-{SOURCE_W}x{SOURCE_H}p{FPS}-{CLIP_SECONDS}s.mp4"
     if not clip.is_file():
         progress(f"encoding {clip.name} into {cache_dir} (once) ...")
         part = clip.with_suffix(f".part{os.getpid()}.mp4")
@@ -223,9 +224,9 @@ def ensure_inputs(ffmpeg: str, cache_dir: Path) -> tuple[Path, dict[int, Path]]:
     staged = {}
     for size in sorted({s for _, s in MODELS.values()}):
         w, h, px, py = letterbox(size)
-        path = cache_dir / f"detect-astronaut-staged-{size}.rgb"
+        path = cache_dir / f"detect-astronaut-{SOURCE_W}x{SOURCE_H}-staged-{size}.rgb"
         if not path.is_file():
-            # As PictureStager: the 720p picture scaled into its letterbox place, the rest 0 (BlazeFace's pad value).
+            # As PictureStager: the source picture scaled into its letterbox place, the rest 0 (BlazeFace's pad value).
             run_quiet([ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", PICTURE, "-vf",
                        f"{pad},scale={w}:{h}:flags=bilinear,pad={size}:{size}:{px}:{py}:black",
                        "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", str(path)], ENCODE_TIMEOUT, "ffmpeg (staged picture)")
@@ -471,7 +472,7 @@ def percentile(values: list[float], p: float) -> Optional[float]:
 
 
 def print_table(refs: dict[tuple[str, int], dict], pipes: list[PipelineResult], args: argparse.Namespace) -> None:
-    print(f"\nDetection pipeline vs raw ONNX Runtime (CPU provider), BlazeFace on the astronaut; {args.windows} x "
+    print(f"\nDetection pipeline vs raw ONNX Runtime (CPU provider), BlazeFace on the astronaut in {SOURCE_W}x{SOURCE_H} sources; {args.windows} x "
           f"{args.window_seconds:g} s windows; median [min-max] over the windows.\n")
     head = ["model", "threads", "raw ORT inf/s", "EdgeBox inf/s", "ratio", "raw p50 ms (p90 / p99)", "EdgeBox run ms (p50 of last)",
             "EdgeBox added ms (prepare + post)", "other ms", "paths x 30 fps", "skipped/s", "EdgeBox CPU %"]
@@ -532,6 +533,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--reference-seconds", type=float, default=20.0,
                    help="the raw loop's timed runs (default: 20, half before and half after the pipeline, each after 3 s of warm-up)")
     p.add_argument("--paths", type=int, default=0, help=f"paths for the pipeline (default: enough to offer {OFFERED_FACTOR}x the raw rate)")
+    p.add_argument("--source", default=f"{SOURCE_W}x{SOURCE_H}",
+                   help="size of the published clip, WxH (default: 1280x720); a smaller one leaves more CPU to the model on a small machine")
     p.add_argument("--front-pipeline", action="store_true", help="also run the pipeline with the front 128x128 model")
     p.add_argument("--quick", action="store_true", help="smoke run: threads 1, 2 windows of 3 s, 5 s reference")
     p.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "edgebox-bench-cache"),
@@ -547,6 +550,14 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
         p.error("--threads takes numbers, e.g. 1,2")
     if not args.thread_counts or any(t < 1 for t in args.thread_counts) or args.windows < 1 or args.window_seconds <= 0:
         p.error("--threads, --windows and --window-seconds must be positive")
+    global SOURCE_W, SOURCE_H
+    try:
+        w, h = (int(x) for x in args.source.lower().split("x"))
+    except ValueError:
+        p.error("--source takes WIDTHxHEIGHT, e.g. 640x360")
+    if w < 64 or h < 64 or w % 2 or h % 2:
+        p.error("--source needs even sizes of at least 64x64")
+    SOURCE_W, SOURCE_H = w, h
     return args
 
 
