@@ -523,6 +523,7 @@ def print_table(refs: dict[tuple[str, int], dict], pipes: list[PipelineResult], 
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    global SOURCE_W, SOURCE_H
     p = argparse.ArgumentParser(description="Measure EdgeBox's detection pipeline beside a raw ONNX Runtime loop.")
     p.add_argument("--binary", default=DEFAULT_BINARY, help=f"the EdgeBox binary (default: {DEFAULT_BINARY}, from the repository root)")
     p.add_argument("--ortloop", help="a built bench/OrtLoop binary (default: build it with dotnet)")
@@ -550,7 +551,6 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
         p.error("--threads takes numbers, e.g. 1,2")
     if not args.thread_counts or any(t < 1 for t in args.thread_counts) or args.windows < 1 or args.window_seconds <= 0:
         p.error("--threads, --windows and --window-seconds must be positive")
-    global SOURCE_W, SOURCE_H
     try:
         w, h = (int(x) for x in args.source.lower().split("x"))
     except ValueError:

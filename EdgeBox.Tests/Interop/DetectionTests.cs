@@ -298,4 +298,40 @@ public sealed class DetectionTests
         using var detect = await box.Http.GetAsync(new Uri(box.Api, "/api/v1/detect"));
         Assert.Empty((await JsonAsync(detect)).GetProperty("items").EnumerateArray());
     }
+
+    [Fact]
+    public async Task A_detection_with_record_starts_a_clip_with_the_paths_pre_roll_and_names_it()
+    {
+        await using var box = await RtspTestServer.StartWithConfigAsync("""
+            paths:
+              cam1: { preRoll: 3s, clipRetention: 1h, detect: { model: face, fps: 5, threshold: 0.75, record: true, clipDuration: 2s } }
+            """);
+        var publisher = box.PublishPicture("cam1", RepoPaths.Astronaut, seconds: 60);
+        await box.WaitReadyAsync("cam1", publisher);
+        await Task.Delay(TimeSpan.FromSeconds(4)); // the pre-roll fills before the model is there
+        await AddModelAsync(box, "face", RepoPaths.BlazeFaceBack, "blazeface");
+
+        JsonElement detection = default;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(250);
+            if (await DetectionEventsAsync(box, "cam1") is [var first, ..] && first.GetProperty("detection").GetProperty("clipId").ValueKind == JsonValueKind.Number)
+            {
+                detection = first.GetProperty("detection");
+                break;
+            }
+        }
+
+        Assert.True(detection.ValueKind == JsonValueKind.Object, "no event with a clip:\n" + box.Process.Output);
+        long clipId = detection.GetProperty("clipId").GetInt64();
+        using var response = await box.Http.GetAsync(new Uri(box.Api, $"/api/v1/clips/{clipId}"));
+        var clip = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(response.IsSuccessStatusCode, clip.ToString());
+        Assert.Equal(("cam1", "detection"), (clip.GetProperty("path").GetString(), clip.GetProperty("reason").GetString()));
+        var start = detection.GetProperty("start").GetDateTimeOffset();
+        Assert.True(clip.GetProperty("start").GetDateTimeOffset() <= start.AddSeconds(-2.5), $"clip {clip}, event started {start:O}");
+        using var events = await box.Http.GetAsync(new Uri(box.Api, "/api/v1/events?type=recording.clip"));
+        Assert.Contains("detection", await events.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

@@ -91,6 +91,9 @@ internal sealed class ModelSession : IDisposable
                 ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                 LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
             };
+            // ONNX Runtime's pool threads spin between runs by default: on a box whose cores also decode
+            // video, that spinning takes the decoders' time. Idle threads sleep instead.
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             try
             {
                 Append(options, provider, deviceId);
