@@ -127,12 +127,24 @@ internal abstract class ModelAdapter
             throw new ModelFormatException($"{input}: an input of {width}x{height} is not a picture size this adapter takes");
         }
 
-        int maxBatch = shape[0] is > 1 ? (int)shape[0] : shape[0] < 0 ? DynamicBatch : 1;
+        // A dynamic batch runs several paths at once, but never more pictures than fit in MaxStagingBytes
+        // (each of the worker's two input slots holds a whole batch).
+        long pictureBytes = (long)width * height * 3 * (input.Element == TensorElement.UInt8 ? 1 : 4);
+        int fits = (int)Math.Clamp(MaxStagingBytes / 2 / pictureBytes, 1, DynamicBatch);
+        int maxBatch = shape[0] is > 1 ? (int)shape[0] : shape[0] < 0 ? fits : 1;
+        if (maxBatch * pictureBytes * 2 > MaxStagingBytes)
+        {
+            throw new ModelFormatException($"{input}: a batch of {maxBatch} pictures of {width}x{height} needs more than {MaxStagingBytes >> 20} MiB of input memory");
+        }
+
         return (input, layout, width, height, maxBatch);
     }
 
     /// <summary>Most pictures run at once when a model's batch dimension is dynamic.</summary>
     public const int DynamicBatch = 8;
+
+    /// <summary>Most memory a model's input staging may take (both slots).</summary>
+    public const long MaxStagingBytes = 256L << 20;
 
     /// <summary>Number of values per batch item of output <paramref name="index"/> in this run.</summary>
     protected static int ItemSize(IModelOutputs outputs, int index)

@@ -148,4 +148,18 @@ public sealed class ModelRuntimeTests : IDisposable
 
         Assert.Null(detector.Take());
     }
+
+    [Fact]
+    public void A_dynamic_batch_is_capped_by_input_memory_and_a_picture_too_big_for_it_is_refused()
+    {
+        ModelSignature Yolo(long batch, long size) => new(
+            [new TensorSignature("images", TensorElement.Float32, [batch, 3, size, size])],
+            [new TensorSignature("output0", TensorElement.Float32, [1, 84, 8400])],
+            new Dictionary<string, string>());
+
+        Assert.Equal(ModelAdapter.DynamicBatch, ModelAdapter.Create("yolo", Yolo(-1, 640), null).Input.MaxBatch);
+        Assert.Equal(2, ModelAdapter.Create("yolo", Yolo(-1, 2048), null).Input.MaxBatch); // 48 MiB a picture, two slots
+        var refused = Assert.Throws<ModelFormatException>(() => ModelAdapter.Create("yolo", Yolo(1, 4096), null));
+        Assert.Contains("needs more than 256 MiB of input memory", refused.Message, StringComparison.Ordinal);
+    }
 }
