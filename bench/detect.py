@@ -258,6 +258,21 @@ def run_reference(ortloop: Path, model: Path, rgb: Path, threads: int, seconds: 
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def run_reference_decoding(ffmpeg: str, clip: Path, decoders: int, ortloop: Path, model: Path, rgb: Path, threads: int,
+                           seconds: float, warmup: float) -> dict:
+    """The raw loop while `decoders` ffmpeg processes decode the clip in real time (one thread each): the
+    decoding load the pipeline's paths put on the same cores, without EdgeBox."""
+    procs = [subprocess.Popen([ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1", "-threads", "1",
+                               "-i", str(clip), "-f", "null", "-"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for _ in range(decoders)]
+    try:
+        time.sleep(2)
+        return run_reference(ortloop, model, rgb, threads, seconds, warmup)
+    finally:
+        for proc in procs:
+            stop(proc)
+
+
 def merge_references(parts: list[dict]) -> dict:
     """Runs before and after the pipeline as one: rate over the whole time, percentiles over every run."""
     ms = sorted(m for p in parts for m in p["ms"])
@@ -471,10 +486,12 @@ def percentile(values: list[float], p: float) -> Optional[float]:
     return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
 
 
-def print_table(refs: dict[tuple[str, int], dict], pipes: list[PipelineResult], args: argparse.Namespace) -> None:
+def print_table(refs: dict[tuple[str, int], dict], pipes: list[PipelineResult], args: argparse.Namespace,
+                decoding: Optional[dict[tuple[str, int], dict]] = None) -> None:
     print(f"\nDetection pipeline vs raw ONNX Runtime (CPU provider), BlazeFace on the astronaut in {SOURCE_W}x{SOURCE_H} sources; {args.windows} x "
           f"{args.window_seconds:g} s windows; median [min-max] over the windows.\n")
-    head = ["model", "threads", "raw ORT inf/s", "EdgeBox inf/s", "ratio", "raw p50 ms (p90 / p99)", "EdgeBox run ms (p50 of last)",
+    decoding = decoding or {}
+    head = ["model", "threads", "raw ORT inf/s", "EdgeBox inf/s", "ratio", "raw, paths decoded beside", "ratio to it", "raw p50 ms (p90 / p99)", "EdgeBox run ms (p50 of last)",
             "EdgeBox added ms (prepare + post)", "other ms", "paths x 30 fps", "skipped/s", "EdgeBox CPU %"]
     rows = []
     by_key = {(p.model, p.threads): p for p in pipes}
@@ -482,10 +499,13 @@ def print_table(refs: dict[tuple[str, int], dict], pipes: list[PipelineResult], 
         p = by_key.get((model, threads))
         row = [model, str(threads), f"{ref['inferences_per_s']:.1f}"]
         if p is None or not p.windows:
-            row += ["-" if p is None else "failed", "-", f"{ref['p50_ms']:.2f} ({ref['p90_ms']:.2f} / {ref['p99_ms']:.2f})"] + ["-"] * 6
+            row += ["-" if p is None else "failed", "-", "-", "-", f"{ref['p50_ms']:.2f} ({ref['p90_ms']:.2f} / {ref['p99_ms']:.2f})"] + ["-"] * 6
         else:
             rates = [w.rate for w in p.windows]
+            beside = decoding.get((model, threads))
             row += [cell(rates, 1), fmt(med(rates) / ref["inferences_per_s"]),
+                    f"{beside['inferences_per_s']:.1f}" if beside else "-",
+                    fmt(med(rates) / beside["inferences_per_s"]) if beside else "-",
                     f"{ref['p50_ms']:.2f} ({ref['p90_ms']:.2f} / {ref['p99_ms']:.2f})",
                     f"{cell([w.run_ms for w in p.windows])} ({fmt(percentile(p.last_ms, 50))})",
                     f"{cell([w.added_ms for w in p.windows])} = {fmt(med([w.prepare_ms for w in p.windows]))} + "
@@ -590,6 +610,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     progress(f"binary:  {binary}\nortloop: {ortloop}\nclip:    {clip.name} (looped by -c copy publishers)")
     refs: dict[tuple[str, int], dict] = {}
+    decoding: dict[tuple[str, int], dict] = {}
     pipes: list[PipelineResult] = []
     try:
         for model_key, (file, size) in MODELS.items():
@@ -621,15 +642,23 @@ def main(argv: Optional[list[str]] = None) -> int:
                         progress(f"    FAILED: {result.error}")
                     if (after := reference(" (after)")) is not None:
                         parts.append(after)
+                    progress(f"  {model_key}, {threads} thread(s): raw ONNX Runtime loop while {paths} ffmpeg decode the clip, {seconds:g} s ...")
+                    try:
+                        decoding[(model_key, threads)] = run_reference_decoding(ffmpeg, clip, paths, ortloop, MODELS_DIR / file, staged[size],
+                                                                                threads, seconds, REFERENCE_WARMUP)
+                        progress(f"    {decoding[(model_key, threads)]['inferences_per_s']:.1f} inf/s")
+                    except (BenchError, ValueError, IndexError) as e:
+                        progress(f"    FAILED: {e}")
                 refs[(model_key, threads)] = merge_references(parts)
     except (KeyboardInterrupt, Interrupted):
         progress("interrupted")
         return 130
 
-    print_table(refs, pipes, args)
+    print_table(refs, pipes, args, decoding)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"settings": {k: v for k, v in vars(args).items()}, "reference": {f"{m}/{t}": r for (m, t), r in refs.items()},
+                       "reference_decoding_beside": {f"{m}/{t}": r for (m, t), r in decoding.items()},
                        "pipeline": [asdict(p) for p in pipes],
                        "host": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}}, f, indent=2)
         progress(f"raw numbers written to {args.json}")
