@@ -42,6 +42,7 @@ internal sealed partial class ModelWorker : IAsyncDisposable
         _fallback = fallback;
         _time = time;
         _logger = logger;
+        _overlap = (settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount) < Environment.ProcessorCount;
         _thread = Task.Run(RunAsync);
     }
 
@@ -102,6 +103,9 @@ internal sealed partial class ModelWorker : IAsyncDisposable
 
     private readonly Batch[] _slots = [new(0), new(1)];
 
+    /// <summary>Whether a batch is staged while the model runs: only when ONNX Runtime leaves a core free.</summary>
+    private readonly bool _overlap;
+
     /// <summary>
     /// The worker: a two-stage pipeline. While the model runs on the batch in one input slot (on a pool
     /// thread), this loop stages the next batch into the other slot, so the picture preparation
@@ -144,7 +148,9 @@ internal sealed partial class ModelWorker : IAsyncDisposable
 
                 var session = _session;
                 var batch = ready;
-                var run = Task.Run(() => Execute(session, batch), CancellationToken.None);
+                // With cores to spare the run goes to a pool thread and the next batch is staged meanwhile; when
+                // ONNX Runtime already uses every core, staging beside it would only stall its threads.
+                var run = _overlap ? Task.Run(() => Execute(session, batch), CancellationToken.None) : Task.FromResult(Execute(session, batch));
                 var next = Prepare(Volatile.Read(ref _detectors), _slots[1 - batch.Slot]);
                 var (outputs, ms, error) = await run.ConfigureAwait(false);
                 Deliver(session, batch, outputs, ms, error);

@@ -51,6 +51,8 @@ internal static class Program
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        // The same session options as EdgeBox's ModelSession: idle pool threads sleep instead of spinning.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         using var session = new InferenceSession(model, options);
         string inputName = session.InputNames[0];
         var dims = session.InputMetadata[inputName].Dimensions;
