@@ -55,6 +55,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from benchlib import child_env, free_port, host_busy_seconds, log_tail, proc_cpu_seconds, progress, stop
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = "artifacts/publish/EdgeBox/release_linux-x64/edgebox"
 ORTLOOP_PROJECT = REPO_ROOT / "bench" / "OrtLoop" / "OrtLoop.csproj"
@@ -75,7 +77,6 @@ MAX_PATHS = 16
 
 SERVER_START_TIMEOUT = 20.0
 READY_TIMEOUT = 40.0
-STOP_TIMEOUT = 10.0
 ENCODE_TIMEOUT = 300.0
 API_TIMEOUT = 5.0
 POLL_INTERVAL = 0.25
@@ -107,80 +108,13 @@ class Interrupted(Exception):
     """SIGTERM: stop, clean up, exit."""
 
 
-def progress(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------- process helpers (as in record.py)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def child_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGEBOX_")}
-    env.update(extra)
-    return env
+# --------------------------------------------------------------------------- process helpers (the shared ones are in benchlib.py)
 
 
 def spawn(argv: list[str], env: dict[str, str], cwd: str, log_path: str) -> subprocess.Popen:
     with open(log_path, "wb") as log:
         return subprocess.Popen(argv, env=child_env(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop(proc: Optional[subprocess.Popen]) -> Optional[int]:
-    """SIGTERM, then SIGKILL after STOP_TIMEOUT; always by PID.  Returns the exit code (None if killed)."""
-    if proc is None:
-        return None
-    if proc.poll() is not None:
-        return proc.returncode
-    try:
-        proc.send_signal(signal.SIGTERM)
-        return proc.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pass
-    except ProcessLookupError:
-        return proc.poll()
-    try:
-        proc.kill()
-        proc.wait(timeout=STOP_TIMEOUT)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    return None
-
-
-def log_tail(path: str, lines: int = 8) -> str:
-    try:
-        with open(path, "rb") as f:
-            text = f.read()[-8192:].decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """utime+stime of one process (all its threads), in seconds; 0 when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of stat(5)
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def host_busy_seconds() -> float:
-    """CPU-seconds all CPUs spent not idle (from the first line of /proc/stat)."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + (v[4] if len(v) > 4 else 0)
-    return (sum(v[:8]) - idle) / CLK_TCK
 
 
 def run_quiet(argv: list[str], timeout: float, what: str) -> subprocess.CompletedProcess:

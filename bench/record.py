@@ -54,6 +54,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from benchlib import STOP_TIMEOUT, child_env, free_port, host_busy_seconds, log_tail, proc_cpu_seconds, progress, stop
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = "artifacts/publish/EdgeBox/release_linux-x64/edgebox"
 PATH_PREFIX = "rec/s"
@@ -76,7 +78,6 @@ HANDSHAKE_TIMEOUT = 10.0
 READY_TIMEOUT = 20.0
 TOGGLE_TIMEOUT = 20.0
 REF_START_TIMEOUT = 40.0
-STOP_TIMEOUT = 10.0
 ENCODE_TIMEOUT = 600.0
 PROBE_TIMEOUT = 30.0
 SETTLE_SECONDS = 1.0  # after a toggle took effect, before the window
@@ -106,17 +107,7 @@ class Interrupted(Exception):
     """SIGTERM/SIGINT: stop, clean up, exit."""
 
 
-def progress(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 # --------------------------------------------------------------------------- process helpers (as in rtsp_fanout.py)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -143,12 +134,6 @@ def setup_pinning(enabled: bool) -> Pinning:
     return Pinning(allowed[0], allowed[1], shutil.which("taskset"))
 
 
-def child_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGEBOX_")}
-    env.update(extra)
-    return env
-
-
 def spawn(argv: list[str], env: dict[str, str], cwd: str, log_path: str, pin_cpu: Optional[int],
           taskset: Optional[str]) -> subprocess.Popen:
     """Start a process with its stdout+stderr in `log_path`, optionally pinned to one CPU."""
@@ -161,27 +146,6 @@ def spawn(argv: list[str], env: dict[str, str], cwd: str, log_path: str, pin_cpu
     with open(log_path, "wb") as log:
         return subprocess.Popen(argv, env=child_env(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, preexec_fn=preexec, start_new_session=True)
-
-
-def stop(proc: Optional[subprocess.Popen]) -> Optional[int]:
-    """SIGTERM, then SIGKILL after STOP_TIMEOUT; always by PID.  Returns the exit code (None if killed)."""
-    if proc is None:
-        return None
-    if proc.poll() is not None:
-        return proc.returncode
-    try:
-        proc.send_signal(signal.SIGTERM)
-        return proc.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pass
-    except ProcessLookupError:
-        return proc.poll()
-    try:
-        proc.kill()
-        proc.wait(timeout=STOP_TIMEOUT)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    return None
 
 
 def stop_many(procs: list[subprocess.Popen]) -> list[Optional[int]]:
@@ -209,28 +173,6 @@ def stop_many(procs: list[subprocess.Popen]) -> list[Optional[int]]:
     return codes
 
 
-def log_tail(path: str, lines: int = 8) -> str:
-    try:
-        with open(path, "rb") as f:
-            text = f.read()[-8192:].decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """utime+stime of one process (all its threads), in seconds; 0 when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of stat(5)
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
 def rss_bytes(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -245,14 +187,6 @@ def rss_bytes(pid: int) -> int:
 def self_cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system
-
-
-def host_busy_seconds() -> float:
-    """CPU-seconds all CPUs spent not idle (from the first line of /proc/stat)."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + (v[4] if len(v) > 4 else 0)
-    return (sum(v[:8]) - idle) / CLK_TCK
 
 
 def tree_bytes(root: str) -> int:

@@ -19,7 +19,7 @@ internal sealed partial class DetectionSnapshots : IAsyncDisposable
     private Scaler? _scaler;
     private byte[] _rgb = [];
 
-    private sealed record Job(long Id, MediaFrame Frame, BoundingBox Box, Action Done);
+    private sealed record Job(long Id, MediaFrame Frame, BoundingBox Box, Action<bool> Done);
 
     public DetectionSnapshots(string dataDirectory, ILogger<DetectionSnapshots> logger)
     {
@@ -34,14 +34,17 @@ internal sealed partial class DetectionSnapshots : IAsyncDisposable
 
     public string CropOf(long id) => Path.Combine(Directory, $"{id}-crop.jpg");
 
-    /// <summary>Queues the snapshot of event <paramref name="id"/>; <paramref name="done"/> runs once both files are stored.</summary>
-    public void Write(long id, MediaFrame frame, BoundingBox box, Action done)
+    /// <summary>
+    /// Queues the snapshot of event <paramref name="id"/>; <paramref name="done"/> hears whether both files
+    /// were stored (false when the queue was full or the picture could not be encoded or written).
+    /// </summary>
+    public void Write(long id, MediaFrame frame, BoundingBox box, Action<bool> done)
     {
         var clone = frame.Clone();
         if (!_jobs.Writer.TryWrite(new Job(id, clone, box, done)))
         {
             clone.Dispose();
-            done();
+            done(false);
         }
     }
 
@@ -72,9 +75,11 @@ internal sealed partial class DetectionSnapshots : IAsyncDisposable
     {
         await foreach (var job in _jobs.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            bool stored = false;
             try
             {
                 Store(job);
+                stored = true;
             }
             catch (Exception ex) when (ex is FfmpegException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
             {
@@ -83,7 +88,7 @@ internal sealed partial class DetectionSnapshots : IAsyncDisposable
             finally
             {
                 job.Frame.Dispose();
-                job.Done();
+                job.Done(stored);
             }
         }
     }

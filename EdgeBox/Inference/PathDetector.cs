@@ -353,10 +353,14 @@ internal sealed partial class PathDetector : IDisposable
             }
 
             _snapshotPending = true;
-            snapshots.Write(Event.Id, frame, d.Box, () =>
+            snapshots.Write(Event.Id, frame, d.Box, stored =>
             {
                 _snapshotPending = false;
-                Update(e => e with { Detection = e.Detection! with { Snapshot = true } });
+                if (stored)
+                {
+                    // The stored picture is of the best sighting so far: its score and box are saved with it.
+                    Update(e => e with { Detection = e.Detection! with { Snapshot = true } });
+                }
             });
         }
 

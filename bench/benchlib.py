@@ -1,0 +1,82 @@
+"""Helpers the benchmark scripts share: child processes, /proc readings, progress output.
+
+Standard library only (the benchmarks run with Debian's python3). Import it from a script in
+bench/ (`from benchlib import ...`): Python puts the script's folder first on the import path.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from typing import Optional
+
+STOP_TIMEOUT = 10.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    """This environment without EDGEBOX_* overrides (they would change the config under test), plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGEBOX_")}
+    env.update(extra)
+    return env
+
+
+def stop(proc: Optional[subprocess.Popen]) -> Optional[int]:
+    """SIGTERM, then SIGKILL after STOP_TIMEOUT; always by PID.  Returns the exit code (None if killed)."""
+    if proc is None:
+        return None
+    if proc.poll() is not None:
+        return proc.returncode
+    try:
+        proc.send_signal(signal.SIGTERM)
+        return proc.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pass
+    except ProcessLookupError:
+        return proc.poll()
+    try:
+        proc.kill()
+        proc.wait(timeout=STOP_TIMEOUT)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    return None
+
+
+def log_tail(path: str, lines: int = 8) -> str:
+    try:
+        with open(path, "rb") as f:
+            text = f.read()[-8192:].decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """utime+stime of one process (all its threads), in seconds; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of stat(5)
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def host_busy_seconds() -> float:
+    """CPU-seconds all CPUs spent not idle (from the first line of /proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / CLK_TCK
