@@ -39,31 +39,29 @@ internal static class Nms
     /// <summary>
     /// Weighted NMS (BlazeFace, MediaPipe's "WEIGHTED" overlap mode): each kept detection is the
     /// score-weighted mean of the candidates that overlap the best one by more than
-    /// <paramref name="iouThreshold"/> (box and keypoints), with the best one's score.
+    /// <paramref name="iouThreshold"/> (box and keypoints), with the best one's score. Works in place:
+    /// <paramref name="candidates"/> is consumed (the caller's scratch list; nothing else is allocated
+    /// but the merged keypoints).
     /// </summary>
     public static void Weighted(List<Detection> candidates, float iouThreshold, int maxResults, List<Detection> results)
     {
         candidates.Sort(static (a, b) => b.Score.CompareTo(a.Score));
-        var remaining = new List<Detection>(candidates);
-        var cluster = new List<Detection>();
         int start = results.Count;
-        while (remaining.Count > 0 && results.Count - start < maxResults)
+        while (candidates.Count > 0 && results.Count - start < maxResults)
         {
-            var best = remaining[0];
-            cluster.Clear();
-            for (int i = remaining.Count - 1; i >= 0; i--)
-            {
-                if (i == 0 || remaining[i].Box.Iou(best.Box) > iouThreshold)
-                {
-                    cluster.Add(remaining[i]);
-                    remaining.RemoveAt(i);
-                }
-            }
-
+            var best = candidates[0];
             float total = 0, x1 = 0, y1 = 0, x2 = 0, y2 = 0;
             float[]? keypoints = best.Keypoints is null ? null : new float[best.Keypoints.Length];
-            foreach (var d in cluster)
+
+            // The best one and every candidate overlapping it form its cluster: summed by score and taken out.
+            for (int i = candidates.Count - 1; i >= 0; i--)
             {
+                var d = candidates[i];
+                if (i != 0 && d.Box.Iou(best.Box) <= iouThreshold)
+                {
+                    continue;
+                }
+
                 total += d.Score;
                 x1 += d.Box.X1 * d.Score;
                 y1 += d.Box.Y1 * d.Score;
@@ -76,6 +74,8 @@ internal static class Nms
                         keypoints[j] += k[j] * d.Score;
                     }
                 }
+
+                candidates.RemoveAt(i);
             }
 
             if (keypoints is not null)

@@ -177,7 +177,10 @@ internal sealed partial class PathDetector : IDisposable
         }
 
         Interlocked.Add(ref _detections, _wanted.Count);
-        Volatile.Write(ref _latest, new LatestDetections([.. _wanted], _time.GetTimestamp()));
+        if (Config.Annotate)
+        {
+            Volatile.Write(ref _latest, new LatestDetections([.. _wanted], _time.GetTimestamp())); // for <path>/annotated only
+        }
         long now = _time.GetTimestamp();
         _lost.Clear();
         _tracker.Update(_wanted, now, _lost);
