@@ -56,6 +56,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from benchlib import STOP_TIMEOUT, free_port, log_tail, progress, stop
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = "artifacts/publish/EdgeBox/release_linux-x64/edgebox"
 GST_PYTHON = "/usr/bin/python3"
@@ -73,7 +75,6 @@ PUBLISH_TIMEOUT = 20.0
 FIRST_READER_TIMEOUT = 15.0
 HANDSHAKE_TIMEOUT = 10.0
 CONNECT_PHASE_TIMEOUT = 60.0
-STOP_TIMEOUT = 10.0
 ENCODE_TIMEOUT = 600.0
 SETTLE_SECONDS = 2.0  # after the stream is up (or after the first reader) before RSS is read
 HANDSHAKE_CONCURRENCY = 20  # readers that may be in OPTIONS..PLAY at the same time
@@ -124,17 +125,7 @@ class Interrupted(Exception):
     """SIGTERM/SIGINT: stop, clean up, exit."""
 
 
-def progress(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 # --------------------------------------------------------------------------- process helpers
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -179,36 +170,6 @@ def spawn(argv: list[str], env: dict[str, str], cwd: str, log_path: str, pin_cpu
     with open(log_path, "wb") as log:
         return subprocess.Popen(argv, env=child_env(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, preexec_fn=preexec, start_new_session=True)
-
-
-def stop(proc: Optional[subprocess.Popen]) -> Optional[int]:
-    """SIGTERM, then SIGKILL after STOP_TIMEOUT; always by PID.  Returns the exit code (None if killed)."""
-    if proc is None:
-        return None
-    if proc.poll() is not None:
-        return proc.returncode
-    try:
-        proc.send_signal(signal.SIGTERM)
-        return proc.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pass
-    except ProcessLookupError:
-        return proc.poll()
-    try:
-        proc.kill()
-        proc.wait(timeout=STOP_TIMEOUT)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    return None
-
-
-def log_tail(path: str, lines: int = 8) -> str:
-    try:
-        with open(path, "rb") as f:
-            text = f.read()[-8192:].decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return "\n".join(text.strip().splitlines()[-lines:])
 
 
 def process_tree(pid: int) -> list[int]:
