@@ -16,9 +16,12 @@ internal static class RtpTestMedia
     public static string PathOf(string name) => Path.Combine(RepoPaths.Root, "EdgeBox.Tests", "TestData", "Rtp", name);
 
     /// <summary>Packets of an RFC 4571 framed capture (2-byte big-endian length, packet).</summary>
-    public static List<byte[]> ReadCapture(string name)
+    public static List<byte[]> ReadCapture(string name) => ReadFramed(PathOf(name));
+
+    /// <summary>Packets of an RFC 4571 framed file, as GStreamer's rtpstreampay writes them.</summary>
+    public static List<byte[]> ReadFramed(string path)
     {
-        var data = File.ReadAllBytes(PathOf(name));
+        var data = File.ReadAllBytes(path);
         var packets = new List<byte[]>();
         for (int offset = 0; offset < data.Length;)
         {

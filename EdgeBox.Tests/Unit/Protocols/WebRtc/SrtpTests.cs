@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using EdgeBox.Protocols.WebRtc.Srtp;
 
 namespace EdgeBox.Tests.Unit.Protocols.WebRtc;
@@ -195,9 +196,8 @@ public sealed class SrtpTests
     [MemberData(nameof(Profiles))]
     public void Rtp_round_trips_across_a_sequence_wrap_with_csrcs_extension_and_padding(string profileName)
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
+        using var peers = new Peers(profileName);
+        var (sender, receiver) = peers;
         for (int i = 0; i < 40; i++)
         {
             ushort seq = (ushort)(65520 + i);
@@ -240,9 +240,8 @@ public sealed class SrtpTests
     [MemberData(nameof(Profiles))]
     public void Rtcp_round_trips_and_numbers_packets_from_1(string profileName)
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
+        using var peers = new Peers(profileName);
+        var (sender, receiver) = peers;
         for (int i = 0; i < 20; i++)
         {
             byte[] plain = RtcpPacket(0x55667788 + (uint)(i % 3), 4 + i);
@@ -250,7 +249,7 @@ public sealed class SrtpTests
             Assert.Equal(plain.Length + sender.RtcpOverhead, protectedPacket.Length);
             Assert.Equal(plain[..8], protectedPacket[..8]);
             Assert.NotEqual(plain[8..], protectedPacket[8..plain.Length]);
-            int indexOffset = profile == SrtpProfile.AeadAes128Gcm ? protectedPacket.Length - 4 : plain.Length;
+            int indexOffset = peers.Profile == SrtpProfile.AeadAes128Gcm ? protectedPacket.Length - 4 : plain.Length;
             Assert.Equal(0x80000000u | (uint)(i + 1), BinaryPrimitives.ReadUInt32BigEndian(protectedPacket.AsSpan(indexOffset)));
             Assert.Equal(plain, Unprotect(receiver, protectedPacket, rtcp: true));
         }
@@ -260,9 +259,8 @@ public sealed class SrtpTests
     [MemberData(nameof(Profiles))]
     public void Replays_and_packets_older_than_the_window_are_rejected_late_ones_in_it_accepted_once(string profileName)
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
+        using var peers = new Peers(profileName);
+        var (sender, receiver) = peers;
         var packets = Enumerable.Range(0, 100).Select(i => Protect(sender, RtpPacket((ushort)(65500 + i), 9, 30))).ToList();
         Assert.True(TryUnprotect(receiver, packets[0]));
         Assert.False(TryUnprotect(receiver, packets[0]));
@@ -285,9 +283,8 @@ public sealed class SrtpTests
     [MemberData(nameof(Profiles))]
     public void Srtcp_replays_and_indices_older_than_the_window_are_rejected(string profileName)
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
+        using var peers = new Peers(profileName);
+        var (sender, receiver) = peers;
         var packets = Enumerable.Range(0, 70).Select(i => Protect(sender, RtcpPacket(0xabcdef01, 6), rtcp: true)).ToList();
         Assert.True(TryUnprotect(receiver, packets[69], rtcp: true));
         Assert.False(TryUnprotect(receiver, packets[69], rtcp: true));
@@ -300,9 +297,8 @@ public sealed class SrtpTests
     [MemberData(nameof(Profiles))]
     public void A_flipped_bit_anywhere_is_rejected_and_the_genuine_packet_still_accepted(string profileName)
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
+        using var peers = new Peers(profileName);
+        var (sender, receiver) = peers;
         byte[] rtp = Protect(sender, RtpPacket(1000, 0x01020304, 40, csrcs: 1, extensionWords: 2));
         byte[] rtcp = Protect(sender, RtcpPacket(0x01020304, 7), rtcp: true);
         foreach (bool isRtcp in new[] { false, true })
@@ -323,9 +319,8 @@ public sealed class SrtpTests
     [MemberData(nameof(Profiles))]
     public void Every_truncation_is_rejected_without_throwing(string profileName)
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
+        using var peers = new Peers(profileName);
+        var (sender, receiver) = peers;
         byte[] rtp = Protect(sender, RtpPacket(5, 0x0a0b0c0d, 33, csrcs: 2, extensionWords: 1));
         byte[] rtcp = Protect(sender, RtcpPacket(0x0a0b0c0d, 3), rtcp: true);
         for (int length = 0; length < rtp.Length; length++)
@@ -346,9 +341,8 @@ public sealed class SrtpTests
     [MemberData(nameof(Profiles))]
     public void A_forged_packet_far_ahead_does_not_move_the_window(string profileName)
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
+        using var peers = new Peers(profileName);
+        var (sender, receiver) = peers;
         byte[] first = Protect(sender, RtpPacket(100, 42, 20));
         byte[] second = Protect(sender, RtpPacket(101, 42, 20));
         Assert.True(TryUnprotect(receiver, first));
@@ -365,27 +359,41 @@ public sealed class SrtpTests
         Assert.False(TryUnprotect(receiver, stranger));
     }
 
-    [Theory]
-    [MemberData(nameof(Profiles))]
-    public void Unencrypted_srtcp_is_rejected(string profileName)
+    /// <summary>
+    /// An SRTCP packet with E = 0 and a valid HMAC (RFC 3711 §3.4 allows unencrypted SRTCP) is refused: our
+    /// profiles always encrypt. The tag is computed here from the derived RTCP auth key, and the same
+    /// computation is first checked against a packet we protected.
+    /// </summary>
+    [Fact]
+    public void Authentic_but_unencrypted_srtcp_is_rejected()
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
-        byte[] packet = Protect(sender, RtcpPacket(1, 2), rtcp: true);
-        int indexOffset = profile == SrtpProfile.AeadAes128Gcm ? packet.Length - 4 : packet.Length - 14;
-        packet[indexOffset] &= 0x7F;
-        Assert.False(TryUnprotect(receiver, packet, rtcp: true));
+        using var keys = DeriveKeys(SrtpProfile.Aes128CmHmacSha1_80);
+        using var peers = new Peers(nameof(SrtpProfile.Aes128CmHmacSha1_80));
+        var (sender, receiver) = peers;
+        byte[] genuine = Protect(sender, RtcpPacket(1, 5), rtcp: true);
+        Assert.Equal(genuine[^10..], Tag(genuine[..^10]));
+
+        byte[] plain = RtcpPacket(1, 5);
+        byte[] unencrypted = [.. plain, 0x00, 0x00, 0x00, 0x02];
+        unencrypted = [.. unencrypted, .. Tag(unencrypted)];
+        Assert.False(TryUnprotect(receiver, unencrypted, rtcp: true));
+        Assert.True(TryUnprotect(receiver, genuine, rtcp: true));
+
+        byte[] Tag(byte[] authenticated)
+        {
+            using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, keys.RtcpAuthKey);
+            hmac.AppendData(authenticated);
+            return hmac.GetHashAndReset()[..10];
+        }
     }
 
     [Theory]
     [MemberData(nameof(Profiles))]
     public void At_most_64_ssrcs_are_tracked_per_context(string profileName)
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        using var otherSender = CreateContext(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
+        using var peers = new Peers(profileName);
+        using var otherSender = CreateContext(peers.Profile);
+        var (sender, receiver) = peers;
         for (uint ssrc = 0; ssrc < SrtpContext.MaxSsrcs; ssrc++)
         {
             Assert.True(TryUnprotect(receiver, Protect(sender, RtpPacket(1, ssrc, 10))));
@@ -396,7 +404,7 @@ public sealed class SrtpTests
         byte[] strangerRtcp = Protect(otherSender, RtcpPacket(1000, 2), rtcp: true);
         Assert.False(TryUnprotect(receiver, strangerRtp));
         Assert.False(TryUnprotect(receiver, strangerRtcp, rtcp: true));
-        using (var fresh = CreateContext(profile))
+        using (var fresh = CreateContext(peers.Profile))
         {
             Assert.True(TryUnprotect(fresh, strangerRtp)); // refused for the cap alone
             Assert.True(TryUnprotect(fresh, strangerRtcp, rtcp: true));
@@ -431,9 +439,8 @@ public sealed class SrtpTests
     [MemberData(nameof(Profiles))]
     public void The_hot_path_allocates_nothing_once_the_ssrc_is_known(string profileName)
     {
-        var profile = Enum.Parse<SrtpProfile>(profileName);
-        using var peers = new Peers(profile);
-        var (sender, receiver) = (peers.Sender, peers.Receiver);
+        using var peers = new Peers(profileName);
+        var (sender, receiver) = peers;
         byte[] plain = RtpPacket(0, 77, 1100, csrcs: 1, extensionWords: 2);
         byte[] rtcp = RtcpPacket(77, 10);
         var buffer = new byte[plain.Length + 64];
@@ -588,11 +595,15 @@ public sealed class SrtpTests
     }
 
     /// <summary>A sender and a receiver context on the same keys.</summary>
-    private sealed class Peers(SrtpProfile profile) : IDisposable
+    private sealed class Peers(string profileName) : IDisposable
     {
-        public SrtpContext Sender { get; } = CreateContext(profile);
+        public SrtpProfile Profile { get; } = Enum.Parse<SrtpProfile>(profileName);
 
-        public SrtpContext Receiver { get; } = CreateContext(profile);
+        public SrtpContext Sender { get; } = CreateContext(Enum.Parse<SrtpProfile>(profileName));
+
+        public SrtpContext Receiver { get; } = CreateContext(Enum.Parse<SrtpProfile>(profileName));
+
+        public void Deconstruct(out SrtpContext sender, out SrtpContext receiver) => (sender, receiver) = (Sender, Receiver);
 
         public void Dispose()
         {

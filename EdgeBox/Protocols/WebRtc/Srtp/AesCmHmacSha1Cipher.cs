@@ -32,18 +32,15 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
     private readonly AesCounterMode _rtcp;
     private readonly IncrementalHash _rtpHmac;
     private readonly IncrementalHash _rtcpHmac;
-    private readonly byte[] _rtpSalt;
-    private readonly byte[] _rtcpSalt;
 
     public AesCmHmacSha1Cipher(SrtpSessionKeys keys)
+        : base(keys)
     {
         _rtp = new AesCounterMode(keys.RtpKey);
         _rtcp = new AesCounterMode(keys.RtcpKey);
         // HMAC-SHA1 is what RFC 3711 §4.2.1 and the profile name mandate; SHA-1's collision weakness does not carry over to HMAC.
         _rtpHmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, keys.RtpAuthKey);
         _rtcpHmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, keys.RtcpAuthKey);
-        _rtpSalt = (byte[])keys.RtpSalt.Clone();
-        _rtcpSalt = (byte[])keys.RtcpSalt.Clone();
     }
 
     public override int RtpTagLength => TagLength;
@@ -53,7 +50,7 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
     public override void ProtectRtp(Span<byte> packet, int headerLength, int payloadEnd, uint ssrc, ulong index)
     {
         Span<byte> iv = stackalloc byte[AesCounterMode.BlockSize];
-        BuildIv(iv, _rtpSalt, ssrc, index);
+        BuildIv(iv, RtpSalt, ssrc, index);
         _rtp.Apply(iv, packet[headerLength..payloadEnd]);
         RtpTag(packet[..payloadEnd], (uint)(index >> 16), packet.Slice(payloadEnd, TagLength));
     }
@@ -68,7 +65,7 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
         }
 
         Span<byte> iv = stackalloc byte[AesCounterMode.BlockSize];
-        BuildIv(iv, _rtpSalt, ssrc, index);
+        BuildIv(iv, RtpSalt, ssrc, index);
         _rtp.Apply(iv, packet[headerLength..payloadEnd]);
         return true;
     }
@@ -76,7 +73,7 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
     public override int ProtectRtcp(Span<byte> packet, int length, uint ssrc, uint index)
     {
         Span<byte> iv = stackalloc byte[AesCounterMode.BlockSize];
-        BuildIv(iv, _rtcpSalt, ssrc, index);
+        BuildIv(iv, RtcpSalt, ssrc, index);
         _rtcp.Apply(iv, packet[RtcpClearLength..length]);
         BinaryPrimitives.WriteUInt32BigEndian(packet[length..], EncryptedFlag | index);
         int authenticated = length + 4;
@@ -99,19 +96,22 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
 
         length = authenticated - 4;
         Span<byte> iv = stackalloc byte[AesCounterMode.BlockSize];
-        BuildIv(iv, _rtcpSalt, ssrc, index);
+        BuildIv(iv, RtcpSalt, ssrc, index);
         _rtcp.Apply(iv, packet[RtcpClearLength..length]);
         return true;
     }
 
-    public override void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _rtp.Dispose();
-        _rtcp.Dispose();
-        _rtpHmac.Dispose();
-        _rtcpHmac.Dispose();
-        CryptographicOperations.ZeroMemory(_rtpSalt);
-        CryptographicOperations.ZeroMemory(_rtcpSalt);
+        if (disposing)
+        {
+            _rtp.Dispose();
+            _rtcp.Dispose();
+            _rtpHmac.Dispose();
+            _rtcpHmac.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 
     /// <summary>IV = salt * 2^16 XOR SSRC * 2^64 XOR index * 2^16 (RFC 3711 §4.1.1), block counter zero.</summary>

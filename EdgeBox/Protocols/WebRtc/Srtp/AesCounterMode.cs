@@ -32,7 +32,9 @@ internal sealed class AesCounterMode : IDisposable
     public AesCounterMode(ReadOnlySpan<byte> key)
     {
         _aes = Aes.Create();
-        _aes.Key = key.ToArray();
+        byte[] copy = key.ToArray();
+        _aes.Key = copy; // Aes keeps its own copy
+        CryptographicOperations.ZeroMemory(copy);
 #pragma warning disable CA5358 // ECB over counter blocks is CTR mode (see the summary).
         _aes.Mode = CipherMode.ECB;
 #pragma warning restore CA5358

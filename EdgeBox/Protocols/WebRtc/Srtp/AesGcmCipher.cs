@@ -34,15 +34,12 @@ internal sealed class AesGcmCipher : SrtpCipher
 
     private readonly AesGcm _rtp;
     private readonly AesGcm _rtcp;
-    private readonly byte[] _rtpSalt;
-    private readonly byte[] _rtcpSalt;
 
     public AesGcmCipher(SrtpSessionKeys keys)
+        : base(keys)
     {
         _rtp = new AesGcm(keys.RtpKey, TagLength);
         _rtcp = new AesGcm(keys.RtcpKey, TagLength);
-        _rtpSalt = (byte[])keys.RtpSalt.Clone();
-        _rtcpSalt = (byte[])keys.RtcpSalt.Clone();
     }
 
     public override int RtpTagLength => TagLength;
@@ -52,7 +49,7 @@ internal sealed class AesGcmCipher : SrtpCipher
     public override void ProtectRtp(Span<byte> packet, int headerLength, int payloadEnd, uint ssrc, ulong index)
     {
         Span<byte> nonce = stackalloc byte[NonceLength];
-        BuildNonce(nonce, _rtpSalt, ssrcOffset: 2, ssrc, index);
+        BuildNonce(nonce, RtpSalt, ssrcOffset: 2, ssrc, index);
         var payload = packet[headerLength..payloadEnd];
         _rtp.Encrypt(nonce, payload, payload, packet.Slice(payloadEnd, TagLength), packet[..headerLength]);
     }
@@ -60,7 +57,7 @@ internal sealed class AesGcmCipher : SrtpCipher
     public override bool TryUnprotectRtp(Span<byte> packet, int headerLength, int payloadEnd, uint ssrc, ulong index)
     {
         Span<byte> nonce = stackalloc byte[NonceLength];
-        BuildNonce(nonce, _rtpSalt, ssrcOffset: 2, ssrc, index);
+        BuildNonce(nonce, RtpSalt, ssrcOffset: 2, ssrc, index);
         var payload = packet[headerLength..payloadEnd];
         return TryDecrypt(_rtp, nonce, payload, packet.Slice(payloadEnd, TagLength), packet[..headerLength]);
     }
@@ -68,7 +65,7 @@ internal sealed class AesGcmCipher : SrtpCipher
     public override int ProtectRtcp(Span<byte> packet, int length, uint ssrc, uint index)
     {
         Span<byte> nonce = stackalloc byte[NonceLength];
-        BuildNonce(nonce, _rtcpSalt, ssrcOffset: 2, ssrc, index);
+        BuildNonce(nonce, RtcpSalt, ssrcOffset: 2, ssrc, index);
         int indexOffset = length + TagLength;
         BinaryPrimitives.WriteUInt32BigEndian(packet[indexOffset..], EncryptedFlag | index);
         Span<byte> aad = stackalloc byte[RtcpClearLength + 4];
@@ -85,7 +82,7 @@ internal sealed class AesGcmCipher : SrtpCipher
         int indexOffset = RtcpIndexOffset(packet.Length);
         length = indexOffset - TagLength;
         Span<byte> nonce = stackalloc byte[NonceLength];
-        BuildNonce(nonce, _rtcpSalt, ssrcOffset: 2, ssrc, index);
+        BuildNonce(nonce, RtcpSalt, ssrcOffset: 2, ssrc, index);
         Span<byte> aad = stackalloc byte[RtcpClearLength + 4];
         RtcpAad(packet, indexOffset, aad);
         if (!TryDecrypt(_rtcp, nonce, packet[RtcpClearLength..length], packet.Slice(length, TagLength), aad))
@@ -97,12 +94,15 @@ internal sealed class AesGcmCipher : SrtpCipher
         return true;
     }
 
-    public override void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _rtp.Dispose();
-        _rtcp.Dispose();
-        CryptographicOperations.ZeroMemory(_rtpSalt);
-        CryptographicOperations.ZeroMemory(_rtcpSalt);
+        if (disposing)
+        {
+            _rtp.Dispose();
+            _rtcp.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 
     private static void RtcpAad(ReadOnlySpan<byte> packet, int indexOffset, Span<byte> aad)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 
 namespace EdgeBox.Protocols.WebRtc.Srtp;
 
@@ -20,11 +21,22 @@ internal abstract class SrtpCipher : IDisposable
     /// <summary>Octets of the RTCP header and sender SSRC left in the clear (RFC 3711 §3.4).</summary>
     public const int RtcpClearLength = 8;
 
+    protected SrtpCipher(SrtpSessionKeys keys)
+    {
+        RtpSalt = (byte[])keys.RtpSalt.Clone();
+        RtcpSalt = (byte[])keys.RtcpSalt.Clone();
+    }
+
     public abstract int RtpTagLength { get; }
 
     public int RtcpOverhead => 4 + RtcpTagLength;
 
     protected abstract int RtcpTagLength { get; }
+
+    /// <summary>The session salts, which go into every IV.</summary>
+    protected byte[] RtpSalt { get; }
+
+    protected byte[] RtcpSalt { get; }
 
     public static SrtpCipher Create(SrtpProfile profile, SrtpSessionKeys keys) => profile switch
     {
@@ -57,7 +69,21 @@ internal abstract class SrtpCipher : IDisposable
     /// </summary>
     public abstract bool TryUnprotectRtcp(Span<byte> packet, uint ssrc, uint index, out int length);
 
-    public abstract void Dispose();
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Subclasses release their ciphers and call this, which wipes the salts.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            CryptographicOperations.ZeroMemory(RtpSalt);
+            CryptographicOperations.ZeroMemory(RtcpSalt);
+        }
+    }
 
     /// <summary>
     /// Both profiles form the IV the same way: the session salt XOR the SSRC at <paramref name="ssrcOffset"/>
