@@ -36,6 +36,34 @@ internal ref struct RtpHeaderExtensionReader
     /// <summary>An element ran past the end of the extension; reading stopped there.</summary>
     public bool Malformed { get; private set; }
 
+    /// <summary>Offset in the extension data just past the element last read (so its data starts at <c>Position - value.Length</c>).</summary>
+    public readonly int Position => _offset;
+
+    /// <summary>Finds the element <paramref name="id"/> in the header extension of <paramref name="packet"/>, which <paramref name="header"/> was parsed from.</summary>
+    public static bool TryFind(in RtpHeader header, ReadOnlySpan<byte> packet, byte id, out ReadOnlySpan<byte> value) =>
+        TryFind(header, packet, id, out value, out _);
+
+    /// <param name="offset">Where <paramref name="value"/> starts in <paramref name="packet"/>.</param>
+    internal static bool TryFind(in RtpHeader header, ReadOnlySpan<byte> packet, byte id, out ReadOnlySpan<byte> value, out int offset)
+    {
+        if (header.Extension && id != 0)
+        {
+            var reader = new RtpHeaderExtensionReader(header.ExtensionProfile, header.GetExtension(packet));
+            while (reader.TryReadNext(out byte found, out value))
+            {
+                if (found == id)
+                {
+                    offset = header.ExtensionOffset + reader.Position - value.Length;
+                    return true;
+                }
+            }
+        }
+
+        value = default;
+        offset = 0;
+        return false;
+    }
+
     public bool TryReadNext(out byte id, out ReadOnlySpan<byte> value)
     {
         while (_offset < _data.Length)
