@@ -10,6 +10,7 @@ internal sealed class ExternalProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly Lock _gate = new();
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
 
     private ExternalProcess(Process process) => _process = process;
 
@@ -75,6 +76,39 @@ internal sealed class ExternalProcess : IAsyncDisposable
         return (process.ExitCode, process.StandardOutput, process.StandardError);
     }
 
+    /// <summary>Waits until a line of its output (stdout or stderr) contains <paramref name="text"/>; false on timeout.</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_stdout.ToString().Contains(text, StringComparison.Ordinal) || _stderr.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            _waiters.Add((text, seen));
+        }
+
+        try
+        {
+            await seen.Task.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            lock (_gate)
+            {
+                _waiters.RemoveAll(waiter => waiter.Seen == seen);
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Closes its stdin: tools that read commands from it (openssl s_client) take that as the end.</summary>
+    public void CloseStandardInput() => _process.StandardInput.Close();
+
     /// <summary>Waits for exit; returns false on timeout.</summary>
     public Task<bool> WaitForExitAsync(TimeSpan timeout) => ChildProcesses.WaitForExitAsync(_process, timeout);
 
@@ -90,6 +124,14 @@ internal sealed class ExternalProcess : IAsyncDisposable
         lock (_gate)
         {
             target.AppendLine(line);
+            for (int i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (line.Contains(_waiters[i].Text, StringComparison.Ordinal))
+                {
+                    _waiters[i].Seen.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
+            }
         }
     }
 }
