@@ -124,6 +124,10 @@ internal static partial class ServiceHost
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Inference.DetectionService>());
         services.AddHostedService(sp => sp.GetRequiredService<Inference.DetectionService>());
+        services.AddSingleton<Protocols.WebRtc.WebRtcTransport>();
+        services.AddHostedService(sp => sp.GetRequiredService<Protocols.WebRtc.WebRtcTransport>());
+        services.AddSingleton<Protocols.WebRtc.WebRtcServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Protocols.WebRtc.WebRtcServer>());
         services.AddSingleton(sp => new SourceSupervisor(config, sp.GetRequiredService<PathManager>(), sp.GetServices<IPullProtocol>(), time,
             sp.GetRequiredService<ILogger<SourceSupervisor>>()));
         services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<SourceSupervisor>());
@@ -160,6 +164,7 @@ internal static partial class ServiceHost
         app.MapPrometheusScrapingEndpoint("/metrics");
         ApiEndpoints.Map(app);
         ConsoleEndpoints.Map(app);
+        WebRtcEndpoints.Map(app);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -112,6 +112,18 @@ internal static class EventIds
     public const int DetectorStarted = 1008;
     public const int SnapshotPruneFailed = 1009;
 
+    // WebRTC: 1100-1199
+    public const int WebRtcListening = 1100;
+    public const int WebRtcBindFailed = 1101;
+    public const int WebRtcHostUnresolved = 1102;
+    public const int WebRtcDispatchFailed = 1103;
+    public const int WebRtcSessionStarted = 1104;
+    public const int WebRtcSessionEnded = 1105;
+    public const int WebRtcSessionFailed = 1106;
+    public const int WebRtcConnected = 1107;
+    public const int WebRtcOfferRefused = 1108;
+    public const int WebRtcCertificate = 1109;
+
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;
 }

@@ -256,7 +256,8 @@ internal sealed partial class RtspSession : IPathReaderListener, IRtspMediaSourc
     /// <summary>
     /// Adds a unit's shared RTP packets for this reader (interleaved) or sends them (UDP). Units cached
     /// before the path's packetizer existed have none: the reader then waits for the next keyframe that
-    /// has them. Returns whether the batch took the unit's reference.
+    /// has them, and asks the source for one (a WebRTC publisher sends keyframes only when asked).
+    /// Returns whether the batch took the unit's reference.
     /// </summary>
     private bool Add(in AccessUnit unit, RtspOutputBatch batch)
     {
@@ -264,7 +265,12 @@ internal sealed partial class RtspSession : IPathReaderListener, IRtspMediaSourc
         bool video = _playTracks[unit.TrackIndex].IsVideo;
         if (packets is null)
         {
-            _waitForKeyframe |= video;
+            if (video && !_waitForKeyframe)
+            {
+                _waitForKeyframe = true;
+                _path?.RequestKeyframe();
+            }
+
             return false;
         }
 

@@ -1,10 +1,11 @@
 // EdgeBox web console. Vanilla ES2020, no dependencies. All API data reaches the DOM via textContent.
 // Pages, chosen by the URL's hash: the overview (#/), the recordings (#/recordings[/path]), the detection
-// events (#/events) and the models with each path's detection (#/models).
+// events (#/events), the models with each path's detection (#/models) and a path's live view (#/live/path).
 import { $, el, badge, setBadge, bytes, duration, emptyRow, encodePath, getJson, describe, showErrors } from "./util.js";
 import { showRecordings, refreshRecordings, stopPlayer } from "./recordings.js";
 import { showEvents, refreshEvents } from "./events.js";
 import { refreshModels } from "./models.js";
+import { showLive, stopLive, refreshLive, liveLink } from "./live.js";
 
 // How often each page reads the API: the models page shows live counters, the events page polls for new events.
 const PAGES = {
@@ -12,6 +13,7 @@ const PAGES = {
   recordings: { title: "Recordings · EdgeBox", every: 5000, refresh: () => refreshRecordings() },
   events: { title: "Events · EdgeBox", every: 3000, refresh: () => refreshEvents() },
   models: { title: "Models · EdgeBox", every: 2000, refresh: () => refreshModels() },
+  live: { title: "Live · EdgeBox", every: 1000, refresh: () => refreshLive() },
 };
 
 function usage(used, total) {
@@ -162,6 +164,7 @@ function renderPaths(paths) {
         const tr = el("tr");
         const name = el("td");
         name.append(el("code", null, p.name));
+        if (p.state === "ready" && !p.regex) name.append(" ", liveLink(p.name, encodePath(p.name)));
         const state = el("td");
         const badge = el("span", "badge", p.state || "idle");
         badge.classList.add(p.state === "ready" ? "ok" : "unknown");
@@ -218,6 +221,10 @@ function parseRoute() {
   const hash = location.hash.replace(/^#/, "");
   const [route, query = ""] = hash.split("?");
   if (route === "/events" || route === "/models") return { page: route.slice(1), params: new URLSearchParams(query) };
+  const live = route.match(/^\/live\/(.+)$/);
+  if (live) {
+    try { return { page: "live", path: live[1].split("/").map(decodeURIComponent).join("/") }; } catch { return { page: "overview" }; }
+  }
   const match = route.match(/^\/recordings(?:\/(.+))?$/);
   if (!match) return { page: "overview" };
   let path = null;
@@ -232,6 +239,7 @@ function showPage() {
   for (const name of Object.keys(PAGES)) {
     $(`page-${name}`).hidden = route.page !== name;
     const link = $(`nav-${name}`);
+    if (!link) continue;
     if (route.page === name) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
   }
   const page = PAGES[route.page];
@@ -239,6 +247,7 @@ function showPage() {
   $("refresh-every").textContent = `Refreshes every ${page.every / 1000} s`;
   if (route.page === "recordings") showRecordings(route); else stopPlayer();
   if (route.page === "events") showEvents(route);
+  if (route.page === "live") showLive(route); else stopLive();
 }
 
 async function refresh() {
