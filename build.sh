@@ -23,7 +23,7 @@ APT_PACKAGES=(
   libsrt1.5-openssl srt-tools
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp gstreamer1.0-plugins-base-apps
-  gir1.2-gst-rtsp-server-1.0 gir1.2-nice-0.1 gstreamer1.0-nice python3 python3-gi
+  gir1.2-gst-rtsp-server-1.0 gir1.2-nice-0.1 gstreamer1.0-nice gir1.2-gst-plugins-bad-1.0 python3 python3-gi
   chromium mosquitto mosquitto-clients nginx libnginx-mod-rtmp python3-aiortc python3-skimage
 )
 

@@ -60,14 +60,14 @@ public sealed partial class WebRtcChromiumTests
             Assert.Equal("0", await page.Locator("#live-freezes").TextContentAsync());
             Assert.Matches(new Regex("^640×360"), await page.Locator("#live-size").TextContentAsync() ?? "");
 
-            // The reader is listed; leaving the page ends the session (DELETE) and the reader goes.
-            await WaitForReadersAsync(box, "cam1", 1);
+            // The session is listed; leaving the page ends it (DELETE).
+            await WaitForWebRtcSessionsAsync(box, 1);
             await page.EvaluateAsync("() => { location.hash = '#/'; }");
-            await WaitForReadersAsync(box, "cam1", 0);
+            await WaitForWebRtcSessionsAsync(box, 0);
         }
         catch (Exception ex)
         {
-            throw new Xunit.Sdk.XunitException($"{ex.Message}\nbrowser:\n{string.Join('\n', log)}\nserver:\n{box.Process.Output}");
+            throw new Xunit.Sdk.XunitException($"{ex}\nbrowser:\n{string.Join('\n', log)}\nserver:\n{box.Process.Output}");
         }
     }
 
@@ -111,7 +111,7 @@ public sealed partial class WebRtcChromiumTests
         }
         catch (Exception ex)
         {
-            throw new Xunit.Sdk.XunitException($"{ex.Message}\nbrowser:\n{string.Join('\n', log)}\nserver:\n{box.Process.Output}");
+            throw new Xunit.Sdk.XunitException($"{ex}\nbrowser:\n{string.Join('\n', log)}\nserver:\n{box.Process.Output}");
         }
     }
 
@@ -172,7 +172,7 @@ public sealed partial class WebRtcChromiumTests
         }
         catch (Exception ex)
         {
-            throw new Xunit.Sdk.XunitException($"{ex.Message}\nbrowser:\n{string.Join('\n', log)}\nserver:\n{box.Process.Output}");
+            throw new Xunit.Sdk.XunitException($"{ex}\nbrowser:\n{string.Join('\n', log)}\nserver:\n{box.Process.Output}");
         }
     }
 
@@ -263,18 +263,20 @@ public sealed partial class WebRtcChromiumTests
         throw new TimeoutException($"ffprobe never saw {codec} + opus on {path}: {last}");
     }
 
-    private static async Task WaitForReadersAsync(RtspTestServer box, string path, int readers)
+    internal static async Task WaitForWebRtcSessionsAsync(RtspTestServer box, int sessions)
     {
+        int seen = -1;
         for (var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(20); TimeProvider.System.GetUtcNow() < deadline; await Task.Delay(200))
         {
-            var json = JsonDocument.Parse(await box.Http.GetStringAsync(new Uri(box.Api, $"/api/v1/paths/{path}"))).RootElement;
-            if (json.GetProperty("readers").GetInt32() == readers)
+            string json = await box.Http.GetStringAsync(new Uri(box.Api, "/api/v1/sessions"));
+            seen = JsonDocument.Parse(json).RootElement.GetProperty("items").EnumerateArray().Count(s => s.GetProperty("protocol").GetString() == "webrtc");
+            if (seen == sessions)
             {
                 return;
             }
         }
 
-        throw new TimeoutException($"path {path} never had {readers} readers");
+        throw new TimeoutException($"there were {seen} WebRTC sessions, not {sessions}");
     }
 
     private static async Task WaitForStateAsync(RtspTestServer box, string path, string state)

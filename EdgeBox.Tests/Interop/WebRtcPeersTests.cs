@@ -62,6 +62,28 @@ public sealed class WebRtcPeersTests
     }
 
     [Fact]
+    public async Task A_viewer_that_vanishes_is_dropped_after_the_session_timeout_and_its_reader_freed()
+    {
+        await using var box = await RtspTestServer.StartWithConfigAsync("paths:\n  cam1: {}\n", new Dictionary<string, string?>
+        {
+            ["EDGEBOX_WEBRTC_SESSIONTIMEOUT"] = "3s",
+        });
+        var publisher = box.PublishTestPattern("cam1", seconds: 60);
+        await box.WaitReadyAsync("cam1", publisher);
+        var viewer = box.Track(ExternalProcess.Start("/usr/bin/python3", Script("aiortc_peer.py"), "whep", new Uri(box.Api, "/cam1/whep").ToString(), "60"));
+        await WebRtcChromiumTests.WaitForWebRtcSessionsAsync(box, 1);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await viewer.DisposeAsync(); // killed: no DELETE, no more consent checks
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await WebRtcChromiumTests.WaitForWebRtcSessionsAsync(box, 0);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        var path = JsonDocument.Parse(await box.Http.GetStringAsync(new Uri(box.Api, "/api/v1/paths/cam1"))).RootElement;
+        Assert.Equal(0, path.GetProperty("readers").GetInt32());
+        Assert.Contains("consent expired", box.Process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Gstreamer_webrtcbin_plays_over_whep()
     {
         await using var box = await RtspTestServer.StartWithConfigAsync("paths:\n  cam1: {}\n");

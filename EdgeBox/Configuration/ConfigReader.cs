@@ -11,7 +11,7 @@ internal sealed partial class ConfigReader
     private static readonly string[] LogKeys = ["level", "file", "format"];
     private static readonly string[] ListenerKeys = ["enabled", "address"];
     private static readonly string[] RtspKeys = ["enabled", "address", "rtpAddress", "rtcpAddress", "sessionTimeout", "maxSessions"];
-    private static readonly string[] WebRtcKeys = ["enabled", "address", "additionalHosts"];
+    private static readonly string[] WebRtcKeys = ["enabled", "address", "additionalHosts", "sessionTimeout", "iceServers"];
     internal static readonly string[] InferenceKeys = ["executionProvider", "deviceId", "threads", "runtimeLibrary"];
     private static readonly string[] MediaKeys = ["readerQueueSize", "readerMaxLag"];
     internal static readonly string[] PathKeys =
@@ -177,6 +177,8 @@ internal sealed partial class ConfigReader
                 "enabled" => value with { Enabled = Bool(child, "webrtc.enabled", value.Enabled) },
                 "address" => value with { Address = String(child, "webrtc.address", value.Address, allowEmpty: false) },
                 "additionalHosts" => value with { AdditionalHosts = StringList(child, "webrtc.additionalHosts") },
+                "sessionTimeout" => value with { SessionTimeout = Duration(child, "webrtc.sessionTimeout", value.SessionTimeout) },
+                "iceServers" => value with { IceServers = StringList(child, "webrtc.iceServers") },
                 _ => value,
             };
         }

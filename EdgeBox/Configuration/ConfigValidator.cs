@@ -42,6 +42,19 @@ internal static class ConfigValidator
             }
         }
 
+        if (config.WebRtc.SessionTimeout < TimeSpan.FromSeconds(1))
+        {
+            errors.Add(at.Error("webrtc.sessionTimeout", "must be at least 1s"));
+        }
+
+        for (int i = 0; i < config.WebRtc.IceServers.Count; i++)
+        {
+            if (!Protocols.WebRtc.IceServer.TryParse(config.WebRtc.IceServers[i], out _))
+            {
+                errors.Add(at.Error($"webrtc.iceServers[{i}]", $"'{config.WebRtc.IceServers[i]}' is not stun:host[:port] or turn[s]:[user:password@]host[:port][?transport=udp|tcp]"));
+            }
+        }
+
         Path(config.PathDefaults, "pathDefaults", errors, at);
         if (config.PathDefaults.Transcode is { Count: > 0 })
         {

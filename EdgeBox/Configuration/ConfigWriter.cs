@@ -50,6 +50,15 @@ internal static class ConfigWriter
         }
 
         e.Emit(new SequenceEnd());
+        Pair(e, "sessionTimeout", DurationText.Format(config.WebRtc.SessionTimeout));
+        Key(e, "iceServers");
+        e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+        foreach (string server in config.WebRtc.IceServers)
+        {
+            Value(e, server);
+        }
+
+        e.Emit(new SequenceEnd());
         End(e);
 
         Key(e, "media");

@@ -110,11 +110,18 @@ internal sealed record WebRtcConfig
     /// <summary>Extra host candidates to offer: public IPs or names in front of a 1:1 NAT.</summary>
     public IReadOnlyList<string> AdditionalHosts { get; init; } = [];
 
-    public bool Equals(WebRtcConfig? other) =>
-        other is not null && Enabled == other.Enabled && Address == other.Address
-        && AdditionalHosts.SequenceEqual(other.AdditionalHosts, StringComparer.Ordinal);
+    /// <summary>A session whose peer sends no ICE check (consent, RFC 7675) for this long is closed; 30 s as the RFC says.</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    public override int GetHashCode() => HashCode.Combine(Enabled, Address, AdditionalHosts.Count);
+    /// <summary>STUN/TURN servers announced to WHIP/WHEP clients in <c>Link</c> headers (RFC 9725 §4.4): <c>stun:host:port</c>, <c>turn:user:password@host:port?transport=udp</c>.</summary>
+    public IReadOnlyList<string> IceServers { get; init; } = [];
+
+    public bool Equals(WebRtcConfig? other) =>
+        other is not null && Enabled == other.Enabled && Address == other.Address && SessionTimeout == other.SessionTimeout
+        && AdditionalHosts.SequenceEqual(other.AdditionalHosts, StringComparer.Ordinal)
+        && IceServers.SequenceEqual(other.IceServers, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Enabled, Address, AdditionalHosts.Count, SessionTimeout, IceServers.Count);
 }
 
 /// <summary>

@@ -15,7 +15,8 @@ internal sealed partial class SegmentSink : IAsyncDisposable
 {
     private readonly string _pathName;
     private readonly IReadOnlyList<MediaTrack> _tracks;
-    private readonly IReadOnlyList<MediaTrack> _recorded;
+    private IReadOnlyList<MediaTrack> _recorded;
+    private bool _settled;
     private readonly string _dataDirectory;
     private readonly SegmentIndex _index;
     private readonly TimeProvider _time;
@@ -23,7 +24,7 @@ internal sealed partial class SegmentSink : IAsyncDisposable
     private readonly RecordPathPattern _pattern;
     private readonly TimeSpan _segmentLength;
     private readonly TimeSpan _partLength;
-    private readonly bool _hasVideo;
+    private bool _hasVideo;
     private Segment? _segment;
 
     /// <summary>How often the index gets the entry of the segment being written (see <see cref="FlushAsync"/>).</summary>
@@ -35,7 +36,9 @@ internal sealed partial class SegmentSink : IAsyncDisposable
     {
         _pathName = pathName;
         _tracks = tracks;
-        _recorded = [.. tracks.Where(t => FragmentedMp4Writer.CanRecord(t, out _))];
+        // A video track whose parameter sets come in-band (WebRTC, an RTSP publisher without sprop) is
+        // kept until the first segment opens at its first keyframe, which brings them.
+        _recorded = [.. tracks.Where(t => FragmentedMp4Writer.CanRecord(t, out _) || AwaitsParameters(t))];
         _dataDirectory = dataDirectory;
         _index = index;
         _time = time;
@@ -44,10 +47,35 @@ internal sealed partial class SegmentSink : IAsyncDisposable
         _segmentLength = settings.RecordSegmentDuration ?? TimeSpan.FromMinutes(10);
         _partLength = settings.RecordPartDuration ?? TimeSpan.FromSeconds(1);
         _hasVideo = _recorded.Any(t => t.IsVideo);
-        foreach (var skipped in tracks.Except(_recorded))
+        LogSkipped(tracks.Except(_recorded));
+    }
+
+    /// <summary>A video track that cannot be described yet only because its parameter sets have not arrived.</summary>
+    private static bool AwaitsParameters(MediaTrack track) =>
+        track.IsVideo && track.Codec is CodecId.H264 or CodecId.H265 or CodecId.Av1
+        && track.Parameters is { Sps: null, SequenceHeader: null };
+
+    /// <summary>At the first segment: the tracks whose parameters still lack are left out from now on.</summary>
+    private void Settle()
+    {
+        if (_settled)
         {
-            FragmentedMp4Writer.CanRecord(skipped, out string? reason);
-            Log.TrackSkipped(_logger, pathName, skipped.Index, reason ?? "not supported");
+            return;
+        }
+
+        _settled = true;
+        var ready = _recorded.Where(t => FragmentedMp4Writer.CanRecord(t, out _)).ToList();
+        LogSkipped(_recorded.Except(ready));
+        _recorded = ready;
+        _hasVideo = ready.Any(t => t.IsVideo);
+    }
+
+    private void LogSkipped(IEnumerable<MediaTrack> skipped)
+    {
+        foreach (var track in skipped)
+        {
+            FragmentedMp4Writer.CanRecord(track, out string? reason);
+            Log.TrackSkipped(_logger, _pathName, track.Index, reason ?? "not supported");
         }
     }
 
@@ -78,6 +106,12 @@ internal sealed partial class SegmentSink : IAsyncDisposable
             if (!cutPoint)
             {
                 return; // a segment starts at a keyframe
+            }
+
+            Settle();
+            if (_recorded.All(t => t.Index != unit.TrackIndex))
+            {
+                return;
             }
 
             _segment = Open(unit);

@@ -40,6 +40,11 @@ internal static class WebRtcEndpoints
             response.Headers.AccessControlAllowMethods = sessionId is null ? "OPTIONS, POST" : "OPTIONS, PATCH, DELETE";
             response.Headers.AccessControlAllowHeaders = "Authorization, Content-Type, If-Match";
             response.Headers["Accept-Post"] = "application/sdp";
+            if (sessionId is null)
+            {
+                response.Headers.Link = server.IceServerLinks.ToArray();
+            }
+
             response.StatusCode = StatusCodes.Status204NoContent;
             return;
         }
@@ -118,6 +123,7 @@ internal static class WebRtcEndpoints
         response.Headers.Location = session.Location;
         response.Headers.ETag = ETag(session);
         response.Headers["Accept-Patch"] = "application/trickle-ice-sdpfrag";
+        response.Headers.Link = server.IceServerLinks.ToArray();
         await response.WriteAsync(result.Answer!, context.RequestAborted).ConfigureAwait(false);
     }
 

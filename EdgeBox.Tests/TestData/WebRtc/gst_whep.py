@@ -75,10 +75,17 @@ def on_answer_set(promise, _):
     promise.wait()
 
 
+posted = False
+
+
 def on_offer(promise, _):
-    global location
+    global location, posted
     promise.wait()
-    offer = promise.get_reply().get_value("offer")
+    reply = promise.get_reply()
+    offer = reply.get_value("offer") if reply else None
+    if offer is None or posted:
+        return  # negotiation-needed fires once per transceiver; the first offers may come back empty
+    posted = True
     webrtc.emit("set-local-description", offer, Gst.Promise.new())
     request = urllib.request.Request(url, data=offer.sdp.as_text().encode(), method="POST", headers={"Content-Type": "application/sdp"})
     try:

@@ -23,7 +23,7 @@ internal sealed record WebRtcOfferResult(int Status, string? Answer, WebRtcSessi
 /// what a session reaches in the media core. Sessions are listed with every other in the API.
 /// </summary>
 internal sealed partial class WebRtcServer(
-    ServiceState state, PathManager paths, SourceSupervisor sources, AudioConverterHub audio, MediaBufferPool pool, EventBus events,
+    ServiceState state, ConfigManager config, PathManager paths, SourceSupervisor sources, AudioConverterHub audio, MediaBufferPool pool, EventBus events,
     SessionRegistry registry, WebRtcTransport transport, TimeProvider time, ILoggerFactory loggers) : IHostedService
 {
     private readonly ConcurrentDictionary<string, WebRtcSession> _sessions = new(StringComparer.Ordinal);
@@ -43,6 +43,10 @@ internal sealed partial class WebRtcServer(
     public long OffersRefused => Interlocked.Read(ref _offersRefused);
 
     public WebRtcSession? Find(string id) => _sessions.GetValueOrDefault(id);
+
+    /// <summary>The <c>Link</c> headers of <c>webrtc.iceServers</c> (the validator has checked them).</summary>
+    public IEnumerable<string> IceServerLinks =>
+        config.Current.Config.WebRtc.IceServers.Select(s => IceServer.TryParse(s, out var server) ? server.ToLinkHeader() : null).OfType<string>();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -126,7 +130,8 @@ internal sealed partial class WebRtcServer(
             return Refuse(path.Name, remote, 503, "WebRTC is not available: its UDP port is not open (see webrtc.address).");
         }
 
-        var session = new WebRtcSession(this, kind, path, offer, media, remote, _certificate, transport, time, loggers.CreateLogger<WebRtcSession>());
+        var session = new WebRtcSession(this, kind, path, offer, media, remote, _certificate, transport, config.Current.Config.WebRtc.SessionTimeout,
+            time, loggers.CreateLogger<WebRtcSession>());
         if (publish is not null)
         {
             var refusal = path.TryPublish(session.Id, "webrtc publisher", publish.Select(p => p.Track).ToList(), path.Config.OverridePublisher ?? false, out var source);

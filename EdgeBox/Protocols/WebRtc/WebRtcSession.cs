@@ -29,8 +29,6 @@ internal sealed partial class WebRtcSession : IWebRtcPeer, IMediaSession, IDispo
     /// <summary>Time from the answer to the first authenticated Binding request (ICE) and to DTLS keys.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>RFC 7675 §5.1: consent expires 30 s after the last check the peer sent.</summary>
-    public static readonly TimeSpan ConsentTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Largest SRTP datagram built: a 1200-byte RTP packet (<see cref="MaxRtpSize"/>) plus the GCM tag, with margin.</summary>
     private const int SendBufferSize = 1500;
@@ -43,6 +41,7 @@ internal sealed partial class WebRtcSession : IWebRtcPeer, IMediaSession, IDispo
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly DtlsEndpoint _dtls;
+    private readonly TimeSpan _consentTimeout;
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _iceChecked = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _sendGate = new();
@@ -60,8 +59,9 @@ internal sealed partial class WebRtcSession : IWebRtcPeer, IMediaSession, IDispo
     private string _endReason = "";
 
     public WebRtcSession(WebRtcServer server, WebRtcSessionKind kind, MediaPath path, WebRtcOffer offer, IReadOnlyList<WebRtcMediaAnswer> media,
-        string remote, DtlsCertificate certificate, WebRtcTransport transport, TimeProvider time, ILogger logger)
+        string remote, DtlsCertificate certificate, WebRtcTransport transport, TimeSpan consentTimeout, TimeProvider time, ILogger logger)
     {
+        _consentTimeout = consentTimeout; // RFC 7675 §5.1: consent expires 30 s after the peer's last check
         _server = server;
         _transport = transport;
         _time = time;
@@ -217,9 +217,9 @@ internal sealed partial class WebRtcSession : IWebRtcPeer, IMediaSession, IDispo
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
         {
-            if (_time.GetElapsedTime(Interlocked.Read(ref _lastCheck)) > ConsentTimeout)
+            if (_time.GetElapsedTime(Interlocked.Read(ref _lastCheck)) > _consentTimeout)
             {
-                End("consent expired: no ICE check from the peer for 30 s");
+                End("consent expired: no ICE check from the peer within webrtc.sessionTimeout");
                 return;
             }
 
