@@ -7,14 +7,46 @@ bench/ (`from benchlib import ...`): Python puts the script's folder first on th
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 from typing import Optional
 
 STOP_TIMEOUT = 10.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Interrupted(Exception):
+    """SIGTERM/SIGINT: stop, clean up, exit."""
+
+
+def raise_interrupted(signum, frame):
+    """A SIGTERM handler: `signal.signal(signal.SIGTERM, raise_interrupted)`, then catch Interrupted."""
+    raise Interrupted()
+
+
+def edgebox_binary(script: str, given: str) -> Optional[Path]:
+    """The EdgeBox executable (`given`, relative paths from the repository root), or None after saying how to build it."""
+    binary = Path(given)
+    if not binary.is_absolute():
+        binary = REPO_ROOT / binary
+    if binary.is_file() and os.access(binary, os.X_OK):
+        return binary
+    print(f"{script}: EdgeBox binary not found (or not executable): {binary}\n"
+          f"Build it first with ./build.sh publish, or point --binary at an existing build.", file=sys.stderr)
+    return None
+
+
+def required_tool(script: str, name: str, package: str) -> Optional[str]:
+    """`name` on PATH, or None after saying which Debian package brings it."""
+    path = shutil.which(name)
+    if not path:
+        print(f"{script}: {name} not found (Debian package {package})", file=sys.stderr)
+    return path
 
 
 def progress(msg: str) -> None:
