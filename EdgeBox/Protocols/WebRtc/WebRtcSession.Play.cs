@@ -68,7 +68,9 @@ internal sealed partial class WebRtcSession : IRtpPacketSink
             }
 
             var sending = new OutgoingTrack(answer, track, packetizer, answer.Conversion is null ? track.ClockRate : codec.ClockRate,
-                new RtpRetransmissionHistory(_time));
+                // 512 video packets hold 2 s at 2 Mbit/s, past the 1 s a NACK is worth answering; each slot keeps a
+                // 2 KiB pooled buffer, so the history is most of a viewer's memory (bench/webrtc.py).
+                new RtpRetransmissionHistory(_time, capacity: track.IsVideo ? 512 : 128));
             if (answer.Conversion is { } target)
             {
                 // The converter's packets arrive on its own thread; the send lock orders them with video.
