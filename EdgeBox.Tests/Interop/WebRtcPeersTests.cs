@@ -6,8 +6,8 @@ using EdgeBox.Tests.Infrastructure;
 namespace EdgeBox.Tests.Interop;
 
 /// <summary>
-/// Non-browser WebRTC peers against the AOT binary: Debian's aiortc as a WHEP viewer and a WHIP publisher,
-/// GStreamer's webrtcbin as a WHEP viewer; and the WHIP/WHEP HTTP resource (trickle PATCH, If-Match, DELETE).
+/// Non-browser WebRTC peers against the AOT binary: Debian's aiortc and GStreamer's webrtcbin, each as a WHEP
+/// viewer and a WHIP publisher; and the WHIP/WHEP HTTP resource (trickle PATCH, If-Match, DELETE).
 /// </summary>
 [Collection(HeavyTests.Name)]
 public sealed class WebRtcPeersTests
@@ -97,6 +97,34 @@ public sealed class WebRtcPeersTests
         Assert.True(result.GetProperty("audio_buffers").GetInt32() > 0, stdout);
         Assert.Equal(640, result.GetProperty("width").GetInt32());
         Assert.Equal(200, result.GetProperty("deleted").GetInt32());
+    }
+
+    [Fact]
+    public async Task Gstreamer_webrtcbin_publishes_over_whip_and_ffprobe_reads_it_over_rtsp()
+    {
+        await using var box = await RtspTestServer.StartWithConfigAsync("paths:\n  cam2: {}\n");
+        var publisher = box.Track(ExternalProcess.Start("/usr/bin/python3", Script("gst_whip.py"), new Uri(box.Api, "/cam2/whip").ToString(), "12"));
+        await box.WaitReadyAsync("cam2", publisher);
+
+        string probe = "";
+        for (var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10); TimeProvider.System.GetUtcNow() < deadline; await Task.Delay(500))
+        {
+            var (code, stdout, _) = await ExternalProcess.RunAsync(TimeSpan.FromSeconds(15), "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+                "-show_entries", "stream=codec_name,width,height", "-of", "json", $"{box.Rtsp}cam2");
+            probe = stdout;
+            if (code == 0 && stdout.Contains("\"width\": 320", StringComparison.Ordinal) && stdout.Contains("opus", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        var streams = JsonDocument.Parse(probe).RootElement.GetProperty("streams").EnumerateArray().ToList();
+        var video = streams.Single(s => s.GetProperty("codec_name").GetString() == "h264");
+        Assert.Equal(240, video.GetProperty("height").GetInt32());
+        Assert.Contains(streams, s => s.GetProperty("codec_name").GetString() == "opus");
+        Assert.True(await publisher.WaitForExitAsync(Bound), "gst_whip.py did not finish");
+        Assert.Contains("\"deleted\": 200", publisher.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("\"state\": \"connected\"", publisher.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]

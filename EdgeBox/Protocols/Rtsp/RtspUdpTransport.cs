@@ -120,9 +120,9 @@ internal sealed partial class RtspUdpTransport(ConfigManager config, ILogger<Rts
             {
                 length = await socket.ReceiveFromAsync(receive, SocketFlags.None, address, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
-                return;
+                return; // stopping (the socket is disposed first when the host fails to start)
             }
             catch (SocketException)
             {
@@ -153,9 +153,9 @@ internal sealed partial class RtspUdpTransport(ConfigManager config, ILogger<Rts
             {
                 await socket.ReceiveFromAsync(receive, SocketFlags.None, address, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
-                return;
+                return; // stopping (the socket is disposed first when the host fails to start)
             }
             catch (SocketException)
             {

@@ -132,9 +132,9 @@ internal sealed partial class WebRtcTransport(ConfigManager config, ILogger<WebR
             {
                 length = await socket.ReceiveFromAsync(receive, SocketFlags.None, address, stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
-                return;
+                return; // stopping (the socket is disposed first when the host fails to start)
             }
             catch (SocketException)
             {
