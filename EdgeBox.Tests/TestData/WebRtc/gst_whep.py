@@ -8,20 +8,18 @@ interface when it gathers; the tests run on loopback only, so 127.0.0.1 is added
 """
 import json
 import sys
-import urllib.parse
-import urllib.request
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstWebRTC", "1.0")
-gi.require_version("GstSdp", "1.0")
-from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
+from gi.repository import GLib, Gst, GstWebRTC  # noqa: E402
+
+from gst_webrtc_http import HttpSignalling  # noqa: E402
 
 Gst.init(None)
 url, seconds = sys.argv[1], float(sys.argv[2])
 counts = {"video_frames": 0, "audio_buffers": 0, "width": 0, "height": 0, "error": None, "deleted": None}
-location = None
 loop = GLib.MainLoop()
 pipe = Gst.Pipeline.new("whep")
 webrtc = Gst.ElementFactory.make("webrtcbin", "webrtc")
@@ -29,10 +27,7 @@ webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
 pipe.add(webrtc)
 
 ice = webrtc.get_property("ice-agent")
-try:
-    ice.emit("add-local-ip-address", "127.0.0.1")
-except TypeError:
-    ice.get_property("agent").add_local_address(__import__("gi.repository.Nice", fromlist=["Nice"]).Address.new())
+ice.emit("add-local-ip-address", "127.0.0.1")  # keep `ice` referenced: see gst_whip.py
 
 for caps in ("application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,packetization-mode=(string)1,profile-level-id=(string)42e01f",
              "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000"):
@@ -71,53 +66,10 @@ def on_incoming(_, pad):
     pad.link(decode.get_static_pad("sink"))
 
 
-def on_answer_set(promise, _):
-    promise.wait()
-
-
-posted = False
-
-
-def on_offer(promise, _):
-    global location, posted
-    promise.wait()
-    reply = promise.get_reply()
-    offer = reply.get_value("offer") if reply else None
-    if offer is None or posted:
-        return  # negotiation-needed fires once per transceiver; the first offers may come back empty
-    posted = True
-    webrtc.emit("set-local-description", offer, Gst.Promise.new())
-    request = urllib.request.Request(url, data=offer.sdp.as_text().encode(), method="POST", headers={"Content-Type": "application/sdp"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            text = response.read().decode()
-            location = response.headers["Location"]
-    except Exception as e:  # an HTTP error is the test's answer: print it
-        counts["error"] = str(e)
-        loop.quit()
-        return
-    _, sdp = GstSdp.SDPMessage.new_from_text(text)
-    answer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
-    webrtc.emit("set-remote-description", answer, Gst.Promise.new_with_change_func(on_answer_set, None))
-
-
-def on_negotiation_needed(element):
-    element.emit("create-offer", None, Gst.Promise.new_with_change_func(on_offer, None))
-
-
-def stop():
-    if location:
-        target = urllib.parse.urljoin(url, location)
-        with urllib.request.urlopen(urllib.request.Request(target, method="DELETE"), timeout=10) as response:
-            counts["deleted"] = response.status
-    loop.quit()
-    return False
-
-
-webrtc.connect("on-negotiation-needed", on_negotiation_needed)
+signalling = HttpSignalling(webrtc, url, loop, counts)
 webrtc.connect("pad-added", on_incoming)
 pipe.set_state(Gst.State.PLAYING)
-GLib.timeout_add(int(seconds * 1000), stop)
+GLib.timeout_add(int(seconds * 1000), signalling.stop)
 loop.run()
 pipe.set_state(Gst.State.NULL)
 print(json.dumps(counts))

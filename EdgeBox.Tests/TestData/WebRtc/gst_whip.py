@@ -11,21 +11,18 @@ referenced from Python: PyGObject drops a reference it does not own when a tempo
 """
 import json
 import sys
-import urllib.parse
-import urllib.request
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstWebRTC", "1.0")
-gi.require_version("GstSdp", "1.0")
-from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
+from gi.repository import GLib, Gst, GstWebRTC  # noqa: E402
+
+from gst_webrtc_http import HttpSignalling  # noqa: E402
 
 Gst.init(None)
 url, seconds = sys.argv[1], float(sys.argv[2])
 result = {"error": None, "deleted": None, "state": None}
-location = None
-posted = False
 loop = GLib.MainLoop()
 pipe = Gst.Pipeline.new("whip")
 webrtc = Gst.ElementFactory.make("webrtcbin", "webrtc")
@@ -44,46 +41,9 @@ for description in (
     source.link(webrtc)
 
 
-def on_offer(promise, _):
-    global location, posted
-    promise.wait()
-    reply = promise.get_reply()
-    offer = reply.get_value("offer") if reply else None
-    if offer is None or posted:
-        return  # negotiation-needed fires once per stream; the first offers may come back empty
-    posted = True
-    webrtc.emit("set-local-description", offer, Gst.Promise.new())
-    request = urllib.request.Request(url, data=offer.sdp.as_text().encode(), method="POST", headers={"Content-Type": "application/sdp"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            text = response.read().decode()
-            location = response.headers["Location"]
-    except Exception as e:  # an HTTP error is the test's answer: print it
-        result["error"] = str(e)
-        loop.quit()
-        return
-    _, sdp = GstSdp.SDPMessage.new_from_text(text)
-    answer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
-    webrtc.emit("set-remote-description", answer, Gst.Promise.new())
-
-
-def on_negotiation_needed(element):
-    element.emit("create-offer", None, Gst.Promise.new_with_change_func(on_offer, None))
-
-
-def stop():
-    result["state"] = webrtc.get_property("connection-state").value_nick
-    if location:
-        target = urllib.parse.urljoin(url, location)
-        with urllib.request.urlopen(urllib.request.Request(target, method="DELETE"), timeout=10) as response:
-            result["deleted"] = response.status
-    loop.quit()
-    return False
-
-
-webrtc.connect("on-negotiation-needed", on_negotiation_needed)
+signalling = HttpSignalling(webrtc, url, loop, result)
 pipe.set_state(Gst.State.PLAYING)
-GLib.timeout_add(int(seconds * 1000), stop)
+GLib.timeout_add(int(seconds * 1000), signalling.stop)
 loop.run()
 pipe.set_state(Gst.State.NULL)
 print(json.dumps(result))
