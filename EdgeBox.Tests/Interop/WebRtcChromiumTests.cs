@@ -169,6 +169,15 @@ public sealed partial class WebRtcChromiumTests
             await page.WaitForFunctionAsync($"() => Number(document.getElementById('live-frames').textContent) > {before + 45}", null, Polling);
             using var health = await box.Http.GetAsync(new Uri(box.Api, "/api/v1/health"));
             Assert.True(health.IsSuccessStatusCode);
+
+            // What was refused is counted: the two bad offers, STUN with a bad integrity, datagrams from no session.
+            var status = JsonDocument.Parse(await box.Http.GetStringAsync(new Uri(box.Api, "/api/v1/webrtc"))).RootElement;
+            Assert.Equal(port, status.GetProperty("port").GetInt32());
+            Assert.StartsWith("sha-256 ", status.GetProperty("fingerprint").GetString(), StringComparison.Ordinal);
+            Assert.True(status.GetProperty("offersRefused").GetInt64() >= 2, status.ToString());
+            Assert.True(status.GetProperty("stunRefused").GetInt64() >= 200, status.ToString());
+            Assert.True(status.GetProperty("datagramsDropped").GetInt64() >= 800, status.ToString());
+            Assert.Equal(0, status.GetProperty("srtpRefused").GetInt64());
         }
         catch (Exception ex)
         {

@@ -23,6 +23,7 @@ internal static class ApiEndpoints
         api.MapGet("/paths/{**name}", PathByName);
         api.MapPost("/paths/{**name}", PathAction);
         api.MapGet("/sessions", Sessions);
+        api.MapGet("/webrtc", WebRtcStatus);
         api.MapGet("/events", EventsSince);
         api.MapDelete("/sessions/{id}", KickSession);
         api.MapGet("/config", GetConfig);
@@ -131,6 +132,17 @@ internal static class ApiEndpoints
 
         var query = new Events.EventQuery { Since = since ?? 0, Before = before, Type = type, Path = path, Label = label, From = start, To = end };
         return TypedResults.Json(new EventListResponse(events.Query(query, Math.Clamp(limit ?? 100, 1, 1000))), ApiJsonContext.Default.EventListResponse);
+    }
+
+    private static JsonHttpResult<WebRtcStatusDto> WebRtcStatus(Protocols.WebRtc.WebRtcServer webrtc)
+    {
+        var transport = webrtc.Transport;
+        var candidates = transport.Candidates;
+        return TypedResults.Json(
+            new WebRtcStatusDto(transport.Available, candidates.Count > 0 ? candidates[0].Port : 0, [.. candidates.Select(c => c.ToString())],
+                webrtc.Fingerprint, webrtc.Sessions.Count, webrtc.OffersRefused, transport.BadStun, transport.Dropped,
+                webrtc.Sessions.Sum(s => s.BadSrtp)),
+            ApiJsonContext.Default.WebRtcStatusDto);
     }
 
     private static JsonHttpResult<SessionListResponse> Sessions(SessionRegistry sessions) =>

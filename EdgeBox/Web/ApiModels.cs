@@ -101,6 +101,14 @@ internal sealed record SessionDto(string Id, string Protocol, string Remote, str
 
 internal sealed record SessionListResponse(IReadOnlyList<SessionDto> Items);
 
+/// <summary>
+/// <c>GET /api/v1/webrtc</c>: the shared UDP port, its host candidates, the DTLS fingerprint and what was
+/// refused: offers, STUN that failed its checks, datagrams from no session, SRTP of live sessions that
+/// failed authentication or replay checks.
+/// </summary>
+internal sealed record WebRtcStatusDto(bool Available, int Port, IReadOnlyList<string> Candidates, string? Fingerprint, int Sessions,
+    long OffersRefused, long StunRefused, long DatagramsDropped, long SrtpRefused);
+
 internal sealed record EventListResponse(IReadOnlyList<Events.EdgeBoxEvent> Items);
 
 internal sealed record ConfigErrorDto(string Path, int Line, string Message, string? Env);
@@ -198,6 +206,7 @@ internal sealed record PathSettingsDto(
 [JsonSerializable(typeof(PathListResponse))]
 [JsonSerializable(typeof(PathDto))]
 [JsonSerializable(typeof(SessionListResponse))]
+[JsonSerializable(typeof(WebRtcStatusDto))]
 [JsonSerializable(typeof(EventListResponse))]
 [JsonSerializable(typeof(ConfigErrorsResponse))]
 [JsonSerializable(typeof(ConfigUpdateResponse))]

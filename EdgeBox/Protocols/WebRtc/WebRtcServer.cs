@@ -37,6 +37,9 @@ internal sealed partial class WebRtcServer(
 
     public WebRtcTransport Transport => transport;
 
+    /// <summary>The DTLS certificate's fingerprint (what answers carry), once started.</summary>
+    public string? Fingerprint => _certificate?.Fingerprint;
+
     public IReadOnlyCollection<WebRtcSession> Sessions => (IReadOnlyCollection<WebRtcSession>)_sessions.Values;
 
     /// <summary>Offers refused (malformed SDP, no common codec, busy path...).</summary>
