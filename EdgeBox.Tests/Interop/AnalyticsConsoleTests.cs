@@ -63,9 +63,10 @@ public sealed class AnalyticsConsoleTests
             await page.Locator("#mdl-adapter").SelectOptionAsync("blazeface");
             await page.Locator("#mdl-file").SetInputFilesAsync(RepoPaths.BlazeFaceBack);
             await page.GetByRole(AriaRole.Button, new() { Name = "Upload" }).ClickAsync();
-            await Assertions.Expect(page.Locator("#mdl-upload-note")).ToContainTextAsync("Added face: blazeface");
+            // A loaded CI machine may take more than the default 5 s to store the model and redraw the table.
+            await Assertions.Expect(page.Locator("#mdl-upload-note")).ToContainTextAsync("Added face: blazeface", new() { Timeout = 20_000 });
             var model = page.Locator("#mdl-rows tr[data-model='face']");
-            await Assertions.Expect(model).ToContainTextAsync("blazeface");
+            await Assertions.Expect(model).ToContainTextAsync("blazeface", new() { Timeout = 20_000 });
             await Assertions.Expect(page.Locator("#mdl-rows tr")).ToHaveCountAsync(1); // the refused one is not listed
 
             // Detection on for cam1 with the face model at 0.75.
