@@ -57,6 +57,10 @@ internal sealed partial class EdgeBoxProcess : IAsyncDisposable
         ["EDGEBOX_RTMP_ADDRESS"] = "127.0.0.1:0",
         ["EDGEBOX_SRT_ADDRESS"] = "127.0.0.1:0",
         ["EDGEBOX_WEBRTC_ADDRESS"] = "127.0.0.1:0",
+
+        // Tests on loopback act as an anonymous admin unless they test accounts (then: "none").
+        ["EDGEBOX_AUTH_ANONYMOUSROLE"] = "admin",
+        ["EDGEBOX_AUTH_ANONYMOUSNETWORKS"] = "127.0.0.0/8,::1/128",
     };
 
     public static EdgeBoxProcess Start(string binary, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)

@@ -37,6 +37,7 @@ internal static class ConfigDiff
         Compare(changes, "rtmp", before.Rtmp, after.Rtmp);
         Compare(changes, "srt", before.Srt, after.Srt);
         Compare(changes, "webrtc", before.WebRtc, after.WebRtc);
+        Compare(changes, "auth", before.Auth, after.Auth);
         Compare(changes, "media", before.Media, after.Media);
         Compare(changes, "codecs", before.Codecs, after.Codecs);
         Compare(changes, "inference", before.Inference, after.Inference);

@@ -7,10 +7,11 @@ namespace EdgeBox.Configuration;
 /// </summary>
 internal sealed partial class ConfigReader
 {
-    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "media", "codecs", "inference", "pathDefaults", "paths"];
+    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "auth", "media", "codecs", "inference", "pathDefaults", "paths"];
     private static readonly string[] LogKeys = ["level", "file", "format"];
     private static readonly string[] ListenerKeys = ["enabled", "address"];
     private static readonly string[] RtspKeys = ["enabled", "address", "rtpAddress", "rtcpAddress", "sessionTimeout", "maxSessions"];
+    private static readonly string[] AuthKeys = ["anonymousRole", "anonymousNetworks", "sessionLifetime", "maxFailedLogins", "lockoutDuration"];
     private static readonly string[] WebRtcKeys = ["enabled", "address", "additionalHosts", "sessionTimeout", "iceServers"];
     internal static readonly string[] InferenceKeys = ["executionProvider", "deviceId", "threads", "runtimeLibrary"];
     private static readonly string[] MediaKeys = ["readerQueueSize", "readerMaxLag"];
@@ -34,6 +35,7 @@ internal sealed partial class ConfigReader
         ["rtmp"] = ListenerKeys,
         ["srt"] = ListenerKeys,
         ["webrtc"] = WebRtcKeys,
+        ["auth"] = AuthKeys,
         ["media"] = MediaKeys,
         ["codecs"] = CodecsKeys,
         ["inference"] = InferenceKeys,
@@ -67,6 +69,7 @@ internal sealed partial class ConfigReader
                 case "rtmp": config = config with { Rtmp = reader.ReadListener(value, "rtmp", config.Rtmp) }; break;
                 case "srt": config = config with { Srt = reader.ReadListener(value, "srt", config.Srt) }; break;
                 case "webrtc": config = config with { WebRtc = reader.ReadWebRtc(value, config.WebRtc) }; break;
+                case "auth": config = config with { Auth = reader.ReadAuth(value, config.Auth) }; break;
                 case "media": config = config with { Media = reader.ReadMedia(value, config.Media) }; break;
                 case "codecs": config = config with { Codecs = reader.ReadCodecs(value, config.Codecs) }; break;
                 case "inference": config = config with { Inference = reader.ReadInference(value, config.Inference) }; break;
@@ -179,6 +182,29 @@ internal sealed partial class ConfigReader
                 "additionalHosts" => value with { AdditionalHosts = StringList(child, "webrtc.additionalHosts") },
                 "sessionTimeout" => value with { SessionTimeout = Duration(child, "webrtc.sessionTimeout", value.SessionTimeout) },
                 "iceServers" => value with { IceServers = StringList(child, "webrtc.iceServers") },
+                _ => value,
+            };
+        }
+
+        return value;
+    }
+
+    private AuthConfig ReadAuth(YamlNode node, AuthConfig value)
+    {
+        if (Mapping(node, "auth", AuthKeys) is not { } map)
+        {
+            return value;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            value = key.Value switch
+            {
+                "anonymousRole" => value with { AnonymousRole = Enum(child, "auth.anonymousRole", value.AnonymousRole) },
+                "anonymousNetworks" => value with { AnonymousNetworks = StringList(child, "auth.anonymousNetworks") },
+                "sessionLifetime" => value with { SessionLifetime = Duration(child, "auth.sessionLifetime", value.SessionLifetime) },
+                "maxFailedLogins" => value with { MaxFailedLogins = Int(child, "auth.maxFailedLogins", value.MaxFailedLogins, 1, 1000) },
+                "lockoutDuration" => value with { LockoutDuration = Duration(child, "auth.lockoutDuration", value.LockoutDuration) },
                 _ => value,
             };
         }

@@ -55,6 +55,8 @@ internal static class ConfigValidator
             }
         }
 
+        Auth(config.Auth, errors, at);
+
         Path(config.PathDefaults, "pathDefaults", errors, at);
         if (config.PathDefaults.Transcode is { Count: > 0 })
         {
@@ -306,6 +308,32 @@ internal static class ConfigValidator
         else if (user is not null && user.Contains(':', StringComparison.Ordinal))
         {
             errors.Add(at.Error(userKey, "a user name may not contain ':' (Basic authentication separates it from the password with ':')"));
+        }
+    }
+
+    private static void Auth(AuthConfig auth, List<ConfigError> errors, ConfigLocator at)
+    {
+        for (int i = 0; i < auth.AnonymousNetworks.Count; i++)
+        {
+            if (!IPNetwork.TryParse(auth.AnonymousNetworks[i], out _))
+            {
+                errors.Add(at.Error($"auth.anonymousNetworks[{i}]", $"'{auth.AnonymousNetworks[i]}' is not a network such as 192.168.1.0/24, 10.0.0.5/32 or ::1/128"));
+            }
+        }
+
+        if (auth.AnonymousRole > Security.Role.Viewer && auth.AnonymousNetworks.Count == 0)
+        {
+            errors.Add(at.Error("auth.anonymousRole", $"an anonymous {auth.AnonymousRole.ToString().ToLowerInvariant()} must be limited to auth.anonymousNetworks (e.g. [127.0.0.1/32])"));
+        }
+
+        if (auth.SessionLifetime < TimeSpan.FromMinutes(1) || auth.SessionLifetime > TimeSpan.FromDays(365))
+        {
+            errors.Add(at.Error("auth.sessionLifetime", "must be from 1m to 365d"));
+        }
+
+        if (auth.LockoutDuration < TimeSpan.FromSeconds(1) || auth.LockoutDuration > TimeSpan.FromDays(1))
+        {
+            errors.Add(at.Error("auth.lockoutDuration", "must be from 1s to 1d"));
         }
     }
 

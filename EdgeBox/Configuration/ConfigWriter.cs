@@ -42,23 +42,18 @@ internal static class ConfigWriter
         Begin(e);
         Pair(e, "enabled", config.WebRtc.Enabled);
         Pair(e, "address", config.WebRtc.Address);
-        Key(e, "additionalHosts");
-        e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
-        foreach (string host in config.WebRtc.AdditionalHosts)
-        {
-            Value(e, host);
-        }
-
-        e.Emit(new SequenceEnd());
+        FlowList(e, "additionalHosts", config.WebRtc.AdditionalHosts);
         Pair(e, "sessionTimeout", DurationText.Format(config.WebRtc.SessionTimeout));
-        Key(e, "iceServers");
-        e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
-        foreach (string server in config.WebRtc.IceServers)
-        {
-            Value(e, server);
-        }
+        FlowList(e, "iceServers", config.WebRtc.IceServers);
+        End(e);
 
-        e.Emit(new SequenceEnd());
+        Key(e, "auth");
+        Begin(e);
+        Pair(e, "anonymousRole", config.Auth.AnonymousRole.ToString().ToLowerInvariant());
+        FlowList(e, "anonymousNetworks", config.Auth.AnonymousNetworks);
+        Pair(e, "sessionLifetime", DurationText.Format(config.Auth.SessionLifetime));
+        Pair(e, "maxFailedLogins", Number(config.Auth.MaxFailedLogins));
+        Pair(e, "lockoutDuration", DurationText.Format(config.Auth.LockoutDuration));
         End(e);
 
         Key(e, "media");
@@ -316,6 +311,19 @@ internal static class ConfigWriter
         {
             Pair(e, key, new Scalar(AnchorName.Empty, TagName.Empty, DurationText.Format(duration), ScalarStyle.Plain, true, false));
         }
+    }
+
+    /// <summary><c>key: [a, b]</c> on one line.</summary>
+    private static void FlowList(Emitter e, string key, IReadOnlyList<string> items)
+    {
+        Key(e, key);
+        e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+        foreach (string item in items)
+        {
+            Value(e, item);
+        }
+
+        e.Emit(new SequenceEnd());
     }
 
     private static void Listener(Emitter e, string name, ListenerConfig listener)

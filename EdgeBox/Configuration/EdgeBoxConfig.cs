@@ -22,6 +22,8 @@ internal sealed record EdgeBoxConfig
 
     public WebRtcConfig WebRtc { get; init; } = new();
 
+    public AuthConfig Auth { get; init; } = new();
+
     public MediaConfig Media { get; init; } = new();
 
     public CodecsConfig Codecs { get; init; } = new();
@@ -122,6 +124,32 @@ internal sealed record WebRtcConfig
         && IceServers.SequenceEqual(other.IceServers, StringComparer.Ordinal);
 
     public override int GetHashCode() => HashCode.Combine(Enabled, Address, AdditionalHosts.Count, SessionTimeout, IceServers.Count);
+}
+
+/// <summary>Console and API accounts: who may call the API without logging in, sessions, login lockout.</summary>
+internal sealed record AuthConfig
+{
+    /// <summary>The role of a client that sends no credentials (<c>none</c>: it must log in).</summary>
+    public Security.Role AnonymousRole { get; init; } = Security.Role.None;
+
+    /// <summary>Where anonymous clients may come from (CIDR); empty = anywhere, allowed only for <c>viewer</c>.</summary>
+    public IReadOnlyList<string> AnonymousNetworks { get; init; } = [];
+
+    /// <summary>How long a console login lasts.</summary>
+    public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Failed logins for one user name before it is locked out (an address gets four times as many).</summary>
+    public int MaxFailedLogins { get; init; } = 5;
+
+    /// <summary>How long a lockout lasts after the last failure.</summary>
+    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(15);
+
+    public bool Equals(AuthConfig? other) =>
+        other is not null && AnonymousRole == other.AnonymousRole && SessionLifetime == other.SessionLifetime
+        && MaxFailedLogins == other.MaxFailedLogins && LockoutDuration == other.LockoutDuration
+        && AnonymousNetworks.SequenceEqual(other.AnonymousNetworks, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(AnonymousRole, AnonymousNetworks.Count, SessionLifetime, MaxFailedLogins, LockoutDuration);
 }
 
 /// <summary>

@@ -48,4 +48,7 @@ internal static class EventTypes
     public const string RecordingDeleted = "recording.deleted";
     public const string Detection = "detection";
     public const string DetectionFailed = "detection.failed";
+    public const string LoginFailed = "security.loginfailed";
+    public const string LoginLockedOut = "security.lockout";
+    public const string AccountChanged = "security.account";
 }

@@ -8,7 +8,7 @@ using EdgeBox.Storage;
 namespace EdgeBox.Hosting;
 
 /// <summary>
-/// The command line: <c>run</c>, <c>config check|show</c>, <c>version</c>, <c>storage verify</c>.
+/// The command line: <c>run</c>, <c>config check|show</c>, <c>version</c>, <c>storage verify</c>, <c>models</c>, <c>users</c>, <c>tokens</c>.
 /// Parse errors print one line and the usage of the command that was meant, and exit 2.
 /// </summary>
 internal static class Cli
@@ -71,6 +71,8 @@ internal static class Cli
         var storage = new Command("storage", "Storage diagnostics") { verify };
 
         var models = ModelsCommand(stdout, stderr);
+        var users = AccountsCommands.Users(stdout, stderr);
+        var tokens = AccountsCommands.Tokens(stdout, stderr);
 
         var probeDevice = new Argument<string?>("hwaccel-device") { Arity = ArgumentArity.ZeroOrOne, Description = "Device for the hardware APIs" };
         var probe = new Command(NativeCapabilities.ProbeCommand, "Print what FFmpeg and ONNX Runtime offer, as JSON (used by the service)") { Hidden = true };
@@ -79,7 +81,7 @@ internal static class Cli
 
         return new RootCommand("EdgeBox: edge media server (RTSP, RTMP, SRT, WebRTC, LL-HLS), transcoding, analytics and recording")
         {
-            run, config, version, storage, models, probe,
+            run, config, version, storage, models, users, tokens, probe,
         };
     }
 

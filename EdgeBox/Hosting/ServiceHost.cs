@@ -90,6 +90,8 @@ internal static partial class ServiceHost
         services.AddSingleton<NativeCapabilities>();
         services.AddHostedService(sp => sp.GetRequiredService<NativeCapabilities>());
         services.AddSingleton<HostStats>();
+        services.AddSingleton(new Security.AccountStore(data, time));
+        services.AddSingleton<AuthService>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<ConfigHistoryStore>();
         services.AddSingleton(sp => new Recording.SegmentIndex(sp.GetRequiredService<EdgeBoxDatabase>()));
@@ -161,6 +163,7 @@ internal static partial class ServiceHost
         app.Services.GetRequiredService<PathManager>().ReaderDropped += reader => metrics.ReaderDropped(reader.Path.Name);
         app.Services.GetRequiredService<PathManager>().ReaderDropped += reader =>
             bus.Publish(Events.EventTypes.ReaderDropped, reader.Path.Name, reader.Id, $"reader {reader.Id} ({reader.Kind}) stayed behind the source and was dropped");
+        AuthMiddleware.Use(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         ApiEndpoints.Map(app);
         ConsoleEndpoints.Map(app);
@@ -176,6 +179,7 @@ internal static partial class ServiceHost
             }
 
             Log.Started(startupLog);
+            app.Services.GetRequiredService<AuthService>().AnnounceSetup();
         });
         app.Lifetime.ApplicationStopping.Register(() => Log.Stopping(startupLog));
 

@@ -124,6 +124,15 @@ internal static class EventIds
     public const int WebRtcOfferRefused = 1108;
     public const int WebRtcCertificate = 1109;
 
+    // Security: 1200-1299
+    public const int LoginSucceeded = 1200;
+    public const int LoginFailed = 1201;
+    public const int LoginLockedOut = 1202;
+    public const int SetupCode = 1203;
+    public const int AccountsUnreadable = 1204;
+    public const int AccountChanged = 1205;
+    public const int TokenRejected = 1206;
+
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;
 }

@@ -5,6 +5,7 @@ using EdgeBox.Hosting;
 using EdgeBox.Inference;
 using EdgeBox.Infrastructure;
 using EdgeBox.Media;
+using EdgeBox.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgeBox.Web;
@@ -15,17 +16,18 @@ internal static class ApiEndpoints
     public static void Map(WebApplication app)
     {
         var api = app.MapGroup("/api/v1");
+        AuthEndpoints.Map(api);
         RecordingEndpoints.Map(api);
         InferenceEndpoints.Map(api);
-        api.MapGet("/health", Health);
-        api.MapGet("/info", Info);
-        api.MapGet("/paths", Paths);
-        api.MapGet("/paths/{**name}", PathByName);
-        api.MapPost("/paths/{**name}", PathAction);
-        api.MapGet("/sessions", Sessions);
-        api.MapGet("/webrtc", WebRtcStatus);
-        api.MapGet("/events", EventsSince);
-        api.MapDelete("/sessions/{id}", KickSession);
+        api.MapGet("/health", Health).Public();
+        api.MapGet("/info", Info).Allow(Role.Viewer);
+        api.MapGet("/paths", Paths).Allow(Role.Viewer);
+        api.MapGet("/paths/{**name}", PathByName).Allow(Role.Viewer);
+        api.MapPost("/paths/{**name}", PathAction).Allow(Role.Operator);
+        api.MapGet("/sessions", Sessions).Allow(Role.Operator);
+        api.MapGet("/webrtc", WebRtcStatus).Allow(Role.Operator);
+        api.MapGet("/events", EventsSince).Allow(Role.Viewer);
+        api.MapDelete("/sessions/{id}", KickSession).Allow(Role.Operator);
         api.MapGet("/config", GetConfig);
         api.MapPut("/config", PutConfig);
         api.MapGet("/config/history", History);
@@ -91,18 +93,18 @@ internal static class ApiEndpoints
             ffmpeg.Codecs.Where(c => c.IsHardware).Select(c => c.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
     }
 
-    private static JsonHttpResult<PathListResponse> Paths(ConfigManager config, PathManager paths, SourceSupervisor sources)
+    private static JsonHttpResult<PathListResponse> Paths(HttpContext http, ConfigManager config, PathManager paths, SourceSupervisor sources)
     {
         var current = config.Current.Config;
         var items = new List<PathDto>();
         var listed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in paths.Paths.OrderBy(p => p.Name, StringComparer.Ordinal))
+        foreach (var path in paths.Paths.Where(p => http.CanSee(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             items.Add(ToDto(path, sources));
             listed.Add(path.Name);
         }
 
-        foreach (var configured in current.Paths.Where(p => !listed.Contains(p.Name)))
+        foreach (var configured in current.Paths.Where(p => !listed.Contains(p.Name) && http.CanSee(p.Name)))
         {
             var effective = current.EffectivePath(configured);
             items.Add(new PathDto(configured.Name, configured.IsRegex, ShownSource(effective.Source), effective.Record ?? false,
@@ -117,7 +119,7 @@ internal static class ApiEndpoints
     /// (<c>order=desc</c> alone: the newest); filtered by <c>type</c>, <c>path</c>, detection <c>label</c> and time (<c>from</c>/<c>to</c>, ISO 8601);
     /// at most <c>limit</c> (default 100, at most 1000).
     /// </summary>
-    private static IResult EventsSince(Events.EventBus events, long? since, long? before, string? type, string? path, string? label, string? from, string? to,
+    private static IResult EventsSince(HttpContext http, Events.EventBus events, long? since, long? before, string? type, string? path, string? label, string? from, string? to,
         string? order, int? limit)
     {
         if (order == "desc")
@@ -131,7 +133,13 @@ internal static class ApiEndpoints
         }
 
         var query = new Events.EventQuery { Since = since ?? 0, Before = before, Type = type, Path = path, Label = label, From = start, To = end };
-        return TypedResults.Json(new EventListResponse(events.Query(query, Math.Clamp(limit ?? 100, 1, 1000))), ApiJsonContext.Default.EventListResponse);
+        int count = Math.Clamp(limit ?? 100, 1, 1000);
+        // Viewers see the events of their paths only; asking for more keeps their pages full.
+        var items = http.Principal() is { Role: < Role.Operator }
+            ? events.Query(query, Math.Min(count * 4, 4000)).Where(e => http.CanSee(e.Path)).Take(count).ToList()
+            : events.Query(query, count);
+
+        return TypedResults.Json(new EventListResponse(items), ApiJsonContext.Default.EventListResponse);
     }
 
     private static JsonHttpResult<WebRtcStatusDto> WebRtcStatus(Protocols.WebRtc.WebRtcServer webrtc)
@@ -165,9 +173,14 @@ internal static class ApiEndpoints
 
     private const string SnapshotSuffix = "/snapshot.jpg";
 
-    private static async Task<IResult> PathByName(string name, int? width, PathManager paths, SourceSupervisor sources,
+    private static async Task<IResult> PathByName(HttpContext http, string name, int? width, PathManager paths, SourceSupervisor sources,
         Codecs.SnapshotService snapshots, Hosting.NativeCapabilities native, CancellationToken cancellationToken)
     {
+        if (!http.CanSee(name.EndsWith(SnapshotSuffix, StringComparison.Ordinal) ? name[..^SnapshotSuffix.Length] : name))
+        {
+            return Access.Forbidden($"you may not watch '{name}'");
+        }
+
         if (name.EndsWith(SnapshotSuffix, StringComparison.Ordinal))
         {
             return await Snapshot(name[..^SnapshotSuffix.Length], width, paths, snapshots, native, cancellationToken).ConfigureAwait(false);

@@ -195,7 +195,44 @@ internal sealed record PathSettingsDto(
     public IReadOnlyList<string>? Forward { get; init; }
 }
 
+internal sealed record LoginRequest(string? Name, string? Password);
+
+internal sealed record SetupRequest(string? Code, string? Name, string? Password);
+
+internal sealed record PasswordRequest(string? Current, string? Password);
+
+/// <summary>Who the caller is (<c>GET /api/v1/auth/me</c>); <c>setupRequired</c> while no account exists.</summary>
+internal sealed record MeResponse(bool Authenticated, string? Name, string? Role, string? Kind, IReadOnlyList<string>? Paths, bool MustChangePassword, bool SetupRequired);
+
+internal sealed record UserDto(string Name, string Role, IReadOnlyList<string>? Paths, DateTimeOffset Created, bool MustChangePassword);
+
+internal sealed record UserListResponse(IReadOnlyList<UserDto> Items);
+
+/// <summary>
+/// Creates (POST) or changes (PATCH) a user. On PATCH only what is sent changes; <c>paths</c> limits a
+/// viewer to those paths and <c>allPaths: true</c> lifts the limit.
+/// </summary>
+internal sealed record UserRequest(string? Name, string? Role, string? Password, IReadOnlyList<string>? Paths, bool? AllPaths, bool? MustChangePassword);
+
+internal sealed record TokenDto(string Id, string Name, string Role, IReadOnlyList<string>? Paths, DateTimeOffset Created, string? CreatedBy, DateTimeOffset? Expires);
+
+internal sealed record TokenListResponse(IReadOnlyList<TokenDto> Items);
+
+internal sealed record TokenRequest(string? Name, string? Role, IReadOnlyList<string>? Paths, double? ExpiresInDays);
+
+/// <summary>A new token: <c>token</c> is the secret, shown this once.</summary>
+internal sealed record TokenCreatedResponse(string Token, TokenDto Info);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(SetupRequest))]
+[JsonSerializable(typeof(PasswordRequest))]
+[JsonSerializable(typeof(MeResponse))]
+[JsonSerializable(typeof(UserListResponse))]
+[JsonSerializable(typeof(UserRequest))]
+[JsonSerializable(typeof(TokenListResponse))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenCreatedResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ModelListResponse))]
 [JsonSerializable(typeof(ModelDto))]

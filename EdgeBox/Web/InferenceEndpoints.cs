@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeBox.Configuration;
 using EdgeBox.Events;
 using EdgeBox.Inference;
+using EdgeBox.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgeBox.Web;
@@ -18,15 +19,17 @@ internal static class InferenceEndpoints
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/models", Models);
-        api.MapPost("/models", AddModelAsync).DisableAntiforgery();
-        api.MapDelete("/models/{name}", RemoveModel);
-        api.MapGet("/detect", Detectors);
-        api.MapPut("/paths/{**name}", PutDetectAsync);
-        api.MapDelete("/paths/{**name}", DeleteDetectAsync);
-        api.MapGet("/events/{id:long}", Event);
-        api.MapGet("/events/{id:long}/snapshot.jpg", (long id, DetectionService detection, EventBus events) => Picture(id, false, detection, events));
-        api.MapGet("/events/{id:long}/crop.jpg", (long id, DetectionService detection, EventBus events) => Picture(id, true, detection, events));
+        api.MapGet("/models", Models).Allow(Role.Operator);
+        api.MapPost("/models", AddModelAsync).DisableAntiforgery().Allow(Role.Operator);
+        api.MapDelete("/models/{name}", RemoveModel).Allow(Role.Operator);
+        api.MapGet("/detect", Detectors).Allow(Role.Operator);
+        api.MapPut("/paths/{**name}", PutDetectAsync).Allow(Role.Operator);
+        api.MapDelete("/paths/{**name}", DeleteDetectAsync).Allow(Role.Operator);
+        api.MapGet("/events/{id:long}", Event).Allow(Role.Viewer);
+        api.MapGet("/events/{id:long}/snapshot.jpg", (HttpContext http, long id, DetectionService detection, EventBus events) => Picture(http, id, false, detection, events))
+            .Allow(Role.Viewer);
+        api.MapGet("/events/{id:long}/crop.jpg", (HttpContext http, long id, DetectionService detection, EventBus events) => Picture(http, id, true, detection, events))
+            .Allow(Role.Viewer);
     }
 
     private static JsonHttpResult<ModelListResponse> Models(DetectionService detection) =>
@@ -250,13 +253,13 @@ internal static class InferenceEndpoints
         };
     }
 
-    private static IResult Event(long id, EventBus events) => events.Find(id) is { } item
+    private static IResult Event(HttpContext http, long id, EventBus events) => events.Find(id) is { } item && http.CanSee(item.Path)
         ? TypedResults.Json(item, ApiJsonContext.Default.EdgeBoxEvent)
         : Error(404, $"no event {id}");
 
-    private static IResult Picture(long id, bool crop, DetectionService detection, EventBus events)
+    private static IResult Picture(HttpContext http, long id, bool crop, DetectionService detection, EventBus events)
     {
-        if (events.Find(id) is not { Detection: { } found })
+        if (events.Find(id) is not { Detection: { } found } item || !http.CanSee(item.Path))
         {
             return Error(404, $"no detection event {id}");
         }

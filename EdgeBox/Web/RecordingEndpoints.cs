@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeBox.Recording;
+using EdgeBox.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EdgeBox.Web;
@@ -12,18 +13,18 @@ internal static class RecordingEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/recordings", List);
-        api.MapMethods("/recordings/{**path}", [HttpMethods.Get, HttpMethods.Head], Dispatch);
-        api.MapDelete("/recordings/{**path}", DeleteRange);
-        api.MapGet("/clips", Clips);
-        api.MapGet("/clips/{id:long}", Clip);
-        api.MapDelete("/clips/{id:long}", ReleaseClip);
+        api.MapGet("/recordings", List).Allow(Role.Viewer);
+        api.MapMethods("/recordings/{**path}", [HttpMethods.Get, HttpMethods.Head], Dispatch).Allow(Role.Viewer);
+        api.MapDelete("/recordings/{**path}", DeleteRange).Allow(Role.Operator);
+        api.MapGet("/clips", Clips).Allow(Role.Viewer);
+        api.MapGet("/clips/{id:long}", Clip).Allow(Role.Viewer);
+        api.MapDelete("/clips/{id:long}", ReleaseClip).Allow(Role.Operator);
     }
 
-    private static JsonHttpResult<RecordingListResponse> List(RecordingManager recordings)
+    private static JsonHttpResult<RecordingListResponse> List(HttpContext http, RecordingManager recordings)
     {
-        var recorders = recordings.Recorders.ToDictionary(r => r.Path.Name, StringComparer.Ordinal);
-        var items = recordings.Paths()
+        var recorders = recordings.Recorders.Where(r => http.CanSee(r.Path.Name)).ToDictionary(r => r.Path.Name, StringComparer.Ordinal);
+        var items = recordings.Paths().Where(p => http.CanSee(p.Path))
             .Select(p => new RecordedPathDto(p.Path, p.First, p.Last, p.Size, p.Segments, recorders.GetValueOrDefault(p.Path)?.State))
             .ToList();
         foreach (var recorder in recorders.Values.Where(r => items.All(i => i.Path != r.Path.Name)))
@@ -37,6 +38,17 @@ internal static class RecordingEndpoints
     /// <summary>The catch-all route: <c>{path}/download</c> (or <c>download.mp4</c>) and <c>{path}/index.m3u8</c> play back, anything else is a path.</summary>
     private static IResult Dispatch(HttpContext http, string path, DateTimeOffset? from, DateTimeOffset? to, string? inline, RecordingManager recordings)
     {
+        string name = path;
+        foreach (string suffix in (ReadOnlySpan<string>)[RecordingPlaybackEndpoints.DownloadSuffix, RecordingPlaybackEndpoints.DownloadFileSuffix, RecordingPlaybackEndpoints.PlaylistSuffix])
+        {
+            name = name.EndsWith(suffix, StringComparison.Ordinal) ? name[..^suffix.Length] : name;
+        }
+
+        if (!http.CanSee(name))
+        {
+            return Access.Forbidden($"you may not watch '{name}'");
+        }
+
         foreach (string suffix in (ReadOnlySpan<string>)[RecordingPlaybackEndpoints.DownloadSuffix, RecordingPlaybackEndpoints.DownloadFileSuffix])
         {
             if (path.EndsWith(suffix, StringComparison.Ordinal))
@@ -186,14 +198,15 @@ internal static class RecordingEndpoints
     };
 
     /// <summary><c>GET /api/v1/clips[?path=]</c>: event clips, newest first.</summary>
-    private static JsonHttpResult<ClipListResponse> Clips(string? path, RecordingManager recordings)
+    private static JsonHttpResult<ClipListResponse> Clips(HttpContext http, string? path, RecordingManager recordings)
     {
         var now = recordings.Time.GetUtcNow();
-        return TypedResults.Json(new ClipListResponse([.. recordings.Clips.List(path, limit: 500).Select(c => ToDto(c, now))]), ApiJsonContext.Default.ClipListResponse);
+        return TypedResults.Json(new ClipListResponse([.. recordings.Clips.List(path, limit: 500).Where(c => http.CanSee(c.Path)).Select(c => ToDto(c, now))]),
+            ApiJsonContext.Default.ClipListResponse);
     }
 
-    private static IResult Clip(long id, RecordingManager recordings) =>
-        recordings.Clips.Find(id) is { } clip
+    private static IResult Clip(HttpContext http, long id, RecordingManager recordings) =>
+        recordings.Clips.Find(id) is { } clip && http.CanSee(clip.Path)
             ? TypedResults.Json(ToDto(clip, recordings.Time.GetUtcNow()), ApiJsonContext.Default.ClipDto)
             : Error($"no clip {id}", 404);
 

@@ -77,7 +77,7 @@ internal static class WebRtcEndpoints
         }
 
         bool publishing = kind == WebRtcSessionKind.Whip;
-        if (!Authorized(context.Request, publishing ? config.PublishUser : config.ReadUser, publishing ? config.PublishPass : config.ReadPass))
+        if (!Authorized(context, pathName, publishing, config))
         {
             context.Response.Headers.WWWAuthenticate = "Basic realm=\"EdgeBox\", Bearer realm=\"EdgeBox\"";
             await TextAsync(context.Response, StatusCodes.Status401Unauthorized, "This path needs credentials.").ConfigureAwait(false);
@@ -142,7 +142,7 @@ internal static class WebRtcEndpoints
 
         var config = session.PathRef.Config;
         bool publishing = kind == WebRtcSessionKind.Whip;
-        if (!Authorized(context.Request, publishing ? config.PublishUser : config.ReadUser, publishing ? config.PublishPass : config.ReadPass))
+        if (!Authorized(context, pathName, publishing, config))
         {
             context.Response.Headers.WWWAuthenticate = "Basic realm=\"EdgeBox\", Bearer realm=\"EdgeBox\"";
             await TextAsync(response, StatusCodes.Status401Unauthorized, "This path needs credentials.").ConfigureAwait(false);
@@ -219,6 +219,22 @@ internal static class WebRtcEndpoints
         kind = segments[end - 1] == "whip" ? WebRtcSessionKind.Whip : WebRtcSessionKind.Whep;
         path = string.Join('/', segments[..(end - 1)]);
         return path.Length > 0 && !path.StartsWith("api/", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The path's own credentials, or an EdgeBox account (console session or API token) that may see
+    /// the path (to play) or is an operator (to publish).
+    /// </summary>
+    private static bool Authorized(HttpContext context, string pathName, bool publishing, PathConfig config)
+    {
+        if (Authorized(context.Request, publishing ? config.PublishUser : config.ReadUser, publishing ? config.PublishPass : config.ReadPass))
+        {
+            return true;
+        }
+
+        var principal = context.RequestServices.GetRequiredService<AuthService>().Resolve(context, out _);
+        return principal is not null && !principal.MustChangePassword
+            && (publishing ? principal.Role >= Security.Role.Operator : principal.CanSee(pathName));
     }
 
     /// <summary>
