@@ -103,9 +103,23 @@ internal static class ConfigWriter
         return writer.ToString();
     }
 
-    private static void Path(Emitter e, PathConfig path)
+    /// <summary>One path's own settings as a YAML block mapping (one key per line; lists and sub-mappings in flow style), or "" when none is set.</summary>
+    public static string WritePath(PathConfig path)
     {
-        e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+        using var writer = new StringWriter();
+        var e = new Emitter(writer);
+        e.Emit(new StreamStart());
+        e.Emit(new DocumentStart());
+        Path(e, path, MappingStyle.Block);
+        e.Emit(new DocumentEnd(true));
+        e.Emit(new StreamEnd());
+        string text = writer.ToString().Trim();
+        return text == "{}" ? "" : text + "\n";
+    }
+
+    private static void Path(Emitter e, PathConfig path, MappingStyle style = MappingStyle.Flow)
+    {
+        e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, style));
         if (path.Source is not null)
         {
             Pair(e, "source", path.Source);

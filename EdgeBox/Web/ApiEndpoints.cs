@@ -17,10 +17,12 @@ internal static class ApiEndpoints
     {
         var api = app.MapGroup("/api/v1");
         AuthEndpoints.Map(api);
+        PathConfigEndpoints.Map(api);
         RecordingEndpoints.Map(api);
         InferenceEndpoints.Map(api);
         api.MapGet("/health", Health).Public();
         api.MapGet("/info", Info).Allow(Role.Viewer);
+        api.MapGet("/stream", StreamEndpoint.StreamAsync).Allow(Role.Viewer);
         api.MapGet("/paths", Paths).Allow(Role.Viewer);
         api.MapGet("/paths/{**name}", PathByName).Allow(Role.Viewer);
         api.MapPost("/paths/{**name}", PathAction).Allow(Role.Operator);
@@ -93,7 +95,11 @@ internal static class ApiEndpoints
             ffmpeg.Codecs.Where(c => c.IsHardware).Select(c => c.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
     }
 
-    private static JsonHttpResult<PathListResponse> Paths(HttpContext http, ConfigManager config, PathManager paths, SourceSupervisor sources)
+    private static JsonHttpResult<PathListResponse> Paths(HttpContext http, ConfigManager config, PathManager paths, SourceSupervisor sources) =>
+        TypedResults.Json(PathList(http, config, paths, sources), ApiJsonContext.Default.PathListResponse);
+
+    /// <summary>The paths the caller may see: the active ones, then the configured ones that are idle.</summary>
+    internal static PathListResponse PathList(HttpContext http, ConfigManager config, PathManager paths, SourceSupervisor sources)
     {
         var current = config.Current.Config;
         var items = new List<PathDto>();
@@ -111,7 +117,7 @@ internal static class ApiEndpoints
                 "idle", null, null, [], 0, 0, 0));
         }
 
-        return TypedResults.Json(new PathListResponse(items), ApiJsonContext.Default.PathListResponse);
+        return new PathListResponse(items);
     }
 
     /// <summary>

@@ -223,7 +223,18 @@ internal sealed record TokenRequest(string? Name, string? Role, IReadOnlyList<st
 /// <summary>A new token: <c>token</c> is the secret, shown this once.</summary>
 internal sealed record TokenCreatedResponse(string Token, TokenDto Info);
 
+/// <summary>
+/// A configured path as the file has it: the keys the console's form edits (null = not set, from
+/// pathDefaults), the rest as YAML (<c>other</c>), all of it as YAML (<c>yaml</c>), and the effective source and record.
+/// </summary>
+internal sealed record PathConfigDto(string Name, bool Regex, string? Source, bool? SourceOnDemand, bool? Record, string Other, string Yaml,
+    string EffectiveSource, bool EffectiveRecord);
+
+internal sealed record PathConfigListResponse(IReadOnlyList<PathConfigDto> Items);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
+[JsonSerializable(typeof(PathConfigListResponse))]
+[JsonSerializable(typeof(HostDto))]
 [JsonSerializable(typeof(LoginRequest))]
 [JsonSerializable(typeof(SetupRequest))]
 [JsonSerializable(typeof(PasswordRequest))]

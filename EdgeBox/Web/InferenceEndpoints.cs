@@ -227,31 +227,21 @@ internal static class InferenceEndpoints
         return await ChangeAsync(config, name, new DetectConfig(), token).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> ChangeAsync(ConfigManager config, string name, DetectConfig detect, CancellationToken token)
-    {
-        var current = config.Current.Config;
-        var paths = current.Paths.ToList();
-        int index = paths.FindIndex(p => p.Name == name);
-        if (index >= 0)
+    private static Task<IResult> ChangeAsync(ConfigManager config, string name, DetectConfig detect, CancellationToken token) =>
+        PathConfigEndpoints.ChangePathsAsync(config, paths =>
         {
-            paths[index] = paths[index] with { Config = paths[index].Config with { Detect = detect } };
-        }
-        else
-        {
-            paths.Add(new NamedPath(name, new PathConfig { Detect = detect }));
-        }
+            int index = paths.FindIndex(p => p.Name == name);
+            if (index >= 0)
+            {
+                paths[index] = paths[index] with { Config = paths[index].Config with { Detect = detect } };
+            }
+            else
+            {
+                paths.Add(new NamedPath(name, new PathConfig { Detect = detect }));
+            }
 
-        var result = await config.UpdateAsync(ConfigWriter.Write(current with { Paths = paths }), ConfigSource.Api, token).ConfigureAwait(false);
-        return result.Status switch
-        {
-            ConfigUpdateStatus.Rejected => ConfigErrors(result.Errors),
-            ConfigUpdateStatus.Conflict => Error(409, result.WriteError!),
-            ConfigUpdateStatus.WriteFailed => Error(500, $"the configuration could not be saved: {result.WriteError}; nothing was changed"),
-            _ => TypedResults.Json(new ConfigUpdateResponse(result.Status.ToString().ToLowerInvariant(), result.Snapshot.Version, result.Snapshot.Hash,
-                result.Changes.Select(c => new ConfigChangeDto(c.Key, c.Kind.ToString().ToLowerInvariant(), c.RequiresRestart)).ToList()),
-                ApiJsonContext.Default.ConfigUpdateResponse),
-        };
-    }
+            return paths;
+        }, token);
 
     private static IResult Event(HttpContext http, long id, EventBus events) => events.Find(id) is { } item && http.CanSee(item.Path)
         ? TypedResults.Json(item, ApiJsonContext.Default.EdgeBoxEvent)
