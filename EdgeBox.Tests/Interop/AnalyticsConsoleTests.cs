@@ -119,12 +119,12 @@ public sealed class AnalyticsConsoleTests
                 }
                 """, first, Polling);
 
-            // The label filter offers the model's label; the overview's paths table shows the objects in view.
+            // The label filter offers the model's label; the dashboard's path tile shows the objects in view.
             await page.Locator("#ev-label").SelectOptionAsync("face");
             await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/events\\?label=face$"));
             await page.WaitForFunctionAsync(FaceRowWithPicture, null, Polling);
-            await page.GetByRole(AriaRole.Link, new() { Name = "Overview", Exact = true }).ClickAsync();
-            await Assertions.Expect(page.Locator("#paths-rows tr", new() { HasText = "cam1" }))
+            await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard", Exact = true }).ClickAsync();
+            await Assertions.Expect(page.Locator("#path-tiles .tile", new() { HasText = "cam1" }))
                 .ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\d+ objects? now"));
 
             if (Environment.GetEnvironmentVariable("EDGEBOX_TEST_SCREENSHOTS") is { Length: > 0 } directory)

@@ -29,8 +29,9 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         var api = await _server!.WaitForHttpAsync();
         await _server.WaitForOutputAsync("Path pattern: generating", 30);
         string dom = await DumpDomAsync(api);
-        Assert.Matches("<img class=\"thumb\"[^>]*src=\"/api/v1/paths/pattern/snapshot.jpg\\?width=160", dom);
-        Assert.DoesNotContain("src=\"/api/v1/paths/demo/snapshot", dom, StringComparison.Ordinal); // on demand: idle, no picture
+        Assert.Matches("<img class=\"thumb\"[^>]*src=\"/api/v1/paths/pattern/snapshot.jpg\\?width=320", dom);
+        Assert.Matches("src=\"/api/v1/paths/demo/snapshot.jpg", dom); // on demand: the snapshot starts it
+        Assert.DoesNotContain("src=\"/api/v1/paths/~", dom, StringComparison.Ordinal); // a pattern has no picture
     }
 
     public async Task DisposeAsync()

@@ -47,7 +47,7 @@ public sealed partial class WebRtcChromiumTests
         try
         {
             await page.EvaluateAsync(HoldMediaPermission);
-            var overviewLink = page.Locator("#paths-rows tr", new() { HasText = "cam1" }).GetByRole(AriaRole.Link, new() { Name = "watch" });
+            var overviewLink = page.Locator("#path-tiles .tile", new() { HasText = "cam1" }).GetByRole(AriaRole.Link, new() { Name = "watch" });
             await overviewLink.ClickAsync();
             await Assertions.Expect(page.Locator("#live-title")).ToHaveTextAsync("Live: cam1");
 

@@ -189,7 +189,7 @@ internal static class ApiEndpoints
 
         if (name.EndsWith(SnapshotSuffix, StringComparison.Ordinal))
         {
-            return await Snapshot(name[..^SnapshotSuffix.Length], width, paths, snapshots, native, cancellationToken).ConfigureAwait(false);
+            return await Snapshot(name[..^SnapshotSuffix.Length], width, paths, sources, snapshots, native, cancellationToken).ConfigureAwait(false);
         }
 
         return paths.Find(name) is { } path
@@ -202,7 +202,7 @@ internal static class ApiEndpoints
     /// that is not configured, 503 while it has no source (or FFmpeg is missing), 504 when no picture
     /// could be decoded in time.
     /// </summary>
-    private static async Task<IResult> Snapshot(string name, int? width, PathManager paths, Codecs.SnapshotService snapshots,
+    private static async Task<IResult> Snapshot(string name, int? width, PathManager paths, SourceSupervisor sources, Codecs.SnapshotService snapshots,
         Hosting.NativeCapabilities native, CancellationToken cancellationToken)
     {
         if (width is < 16 or > 7680)
@@ -210,15 +210,24 @@ internal static class ApiEndpoints
             return TypedResults.Json(new ErrorResponse("width must be from 16 to 7680"), ApiJsonContext.Default.ErrorResponse, statusCode: 400);
         }
 
-        if (paths.Find(name) is not { } path)
+        // A source pulled on demand is started for the picture (and closes after sourceOnDemandCloseAfter), as for any reader.
+        var path = paths.Find(name)
+            ?? (paths.Resolve(name) is { } pulled && !name.StartsWith('~') && PathSources.IsPulled(pulled.Source) ? paths.GetOrCreate(name) : null);
+        if (path is null)
         {
             return paths.Resolve(name) is null
                 ? TypedResults.Json(new ErrorResponse($"no path '{name}'"), ApiJsonContext.Default.ErrorResponse, statusCode: 404)
                 : TypedResults.Json(new ErrorResponse($"path '{name}' has no source"), ApiJsonContext.Default.ErrorResponse, statusCode: 503);
         }
 
+        await sources.EnsureSourceAsync(path, cancellationToken).ConfigureAwait(false);
         var probe = await native.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         var (jpeg, failure) = await snapshots.TakeAsync(path, width, probe?.Ffmpeg.Available == true, cancellationToken).ConfigureAwait(false);
+        if (failure != Codecs.SnapshotFailure.None)
+        {
+            paths.ReleaseIfUnused(path);
+        }
+
         return failure switch
         {
             Codecs.SnapshotFailure.None => TypedResults.Bytes(jpeg!, "image/jpeg"),

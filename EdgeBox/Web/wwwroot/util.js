@@ -60,6 +60,7 @@ export async function getJson(url, okStatuses = [200]) {
     cache: "no-store",
     signal: AbortSignal.timeout(TIMEOUT_MS),
   });
+  if (response.status === 401) window.dispatchEvent(new Event("edgebox:unauthorized"));
   if (!okStatuses.includes(response.status)) {
     throw new Error(await errorText(response));
   }
