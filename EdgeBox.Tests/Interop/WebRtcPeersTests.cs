@@ -77,7 +77,8 @@ public sealed class WebRtcPeersTests
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await WebRtcChromiumTests.WaitForWebRtcSessionsAsync(box, 0);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        // Up to the 3 s timeout after the kill; less when a loaded machine delayed the viewer's last consent check.
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
         var path = JsonDocument.Parse(await box.Http.GetStringAsync(new Uri(box.Api, "/api/v1/paths/cam1"))).RootElement;
         Assert.Equal(0, path.GetProperty("readers").GetInt32());
         Assert.Contains("consent expired", box.Process.Output, StringComparison.Ordinal);

@@ -17,6 +17,7 @@ const state = {
   day: null,          // the chosen local day, "YYYY-MM-DD"
   spans: [],          // that day's recorded spans, { start, end } in ms
   clips: [],          // that day's event clips, { id, start, end, reason, locked }
+  marks: [],          // that day's detection events, { id, t, label }: markers on the bars
   cursor: null,       // the time the timeline points at (ms)
   playing: null,      // { path, from, to, start } (ms): the loaded window; start is its first frame's time
   pending: null,      // a time from the URL (#/recordings/cam1?t=...) to load once its day is shown
@@ -70,6 +71,7 @@ export function showRecordings(route) {
     state.day = null;
     state.spans = [];
     state.clips = [];
+    state.marks = [];
     state.cursor = null;
     state.drawn = "";
     state.zoom = null;
@@ -161,8 +163,14 @@ async function loadDay() {
   if (!state.day) state.day = dayKey(item?.last ? Date.parse(item.last) : Date.now());
   const day = state.day;
   const [from, to] = dayBounds(day);
-  const detail = await getJson(`/api/v1/recordings/${encodePath(path)}?from=${iso(from)}&to=${iso(to)}`, [200, 404]);
+  const [detail, events] = await Promise.all([
+    getJson(`/api/v1/recordings/${encodePath(path)}?from=${iso(from)}&to=${iso(to)}`, [200, 404]),
+    getJson(`/api/v1/events?type=detection&path=${encodeURIComponent(path)}&from=${iso(from)}&to=${iso(to)}&limit=1000`).catch(() => ({ items: [] })),
+  ]);
   if (path !== state.path || day !== state.day) return; // the user moved on meanwhile
+  state.marks = (Array.isArray(events.items) ? events.items : [])
+    .map((e) => ({ id: e.id, t: Date.parse(e.detection?.start ?? e.time), label: e.detection?.label ?? e.type }))
+    .filter((m) => Number.isFinite(m.t));
   state.spans = (Array.isArray(detail.spans) ? detail.spans : [])
     .map((s) => ({ start: Date.parse(s.start), end: Date.parse(s.end) }))
     .filter((s) => s.end > s.start);
@@ -187,7 +195,7 @@ function renderDay(item, from, to, error) {
   $("rec-zone").textContent = zoneLabel(from);
 
   const spans = state.spans;
-  const drawn = JSON.stringify([state.day, spans, state.clips, error, Math.floor(Date.now() / MINUTE)]);
+  const drawn = JSON.stringify([state.day, spans, state.clips, state.marks, error, Math.floor(Date.now() / MINUTE)]);
   if (drawn === state.drawn) return; // a refresh that changed nothing keeps focus and hover where they are
   state.drawn = drawn;
   const total = spans.reduce((sum, s) => sum + (s.end - s.start), 0);
@@ -262,6 +270,16 @@ function drawBar(track, ticks, from, to, grid) {
     bar.dataset.start = iso(start);
     bar.dataset.end = iso(end);
     parts.push(bar);
+  }
+  // Event markers: detections and the starts of event clips; a click on the bar there plays that moment.
+  const marks = [...state.marks.map((m) => ({ t: m.t, text: `${m.label} at ${clock(m.t)}` })),
+    ...state.clips.map((c) => ({ t: c.start, text: `clip${c.reason ? ` (${c.reason})` : ""} at ${clock(c.start)}` }))];
+  for (const m of marks) {
+    if (m.t < from || m.t >= to) continue;
+    const marker = el("div", "mark");
+    marker.style.left = pct(m.t);
+    marker.title = m.text;
+    parts.push(marker);
   }
   const now = Date.now();
   if (now > from && now < to) {

@@ -1,5 +1,6 @@
 // Helpers shared by the console's pages. All API data reaches the DOM via textContent.
-export const TIMEOUT_MS = 4000;
+// A loaded 2-core box can take seconds to answer while it transcodes; the console waits rather than flags an error.
+export const TIMEOUT_MS = 10000;
 
 export const $ = (id) => document.getElementById(id);
 
