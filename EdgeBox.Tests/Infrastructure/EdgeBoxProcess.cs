@@ -47,10 +47,21 @@ internal sealed partial class EdgeBoxProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The HTTPS listener's base URL (https://127.0.0.1:PORT), once logged; null while HTTPS is off.</summary>
+    public Uri? HttpsAddress
+    {
+        get
+        {
+            var match = HttpsListeningPattern().Match(Output);
+            return match.Success ? new Uri(match.Groups[1].Value) : null;
+        }
+    }
+
     /// <summary>Environment every test server gets: loopback, free ports, nothing bound that tests don't use.</summary>
     public static Dictionary<string, string?> LoopbackEnvironment() => new()
     {
         ["EDGEBOX_HTTP_ADDRESS"] = "127.0.0.1:0",
+        ["EDGEBOX_HTTPS_ADDRESS"] = "127.0.0.1:0",
         ["EDGEBOX_RTSP_ADDRESS"] = "127.0.0.1:0",
         ["EDGEBOX_RTSP_RTPADDRESS"] = "127.0.0.1:0",
         ["EDGEBOX_RTSP_RTCPADDRESS"] = "127.0.0.1:0",
@@ -183,6 +194,9 @@ internal sealed partial class EdgeBoxProcess : IAsyncDisposable
 
     [GeneratedRegex(@"Listening for http on (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningPattern();
+
+    [GeneratedRegex(@"Listening for https on (https://127\.0\.0\.1:\d+)")]
+    private static partial Regex HttpsListeningPattern();
 
     [GeneratedRegex(@"Listening for rtsp on (rtsp://127\.0\.0\.1:\d+)")]
     private static partial Regex RtspListeningPattern();

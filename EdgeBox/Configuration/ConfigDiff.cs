@@ -10,7 +10,7 @@ internal enum ChangeKind
 /// <summary>One difference between two configs: the key (<c>http</c>, <c>log.level</c>, <c>paths.cam1</c>) and how it changed.</summary>
 internal sealed record ConfigChange(string Key, ChangeKind Kind)
 {
-    /// <summary>Listener addresses and the data directory are bound at start-up; the rest applies live.</summary>
+    /// <summary>Listener addresses (<c>http</c> and <c>https</c>, its certificate too) and the data directory are bound at start-up; the rest applies live.</summary>
     public bool RequiresRestart =>
         Key is "data" or "log.file" or "log.format"
         || Key.StartsWith("http", StringComparison.Ordinal) || Key.StartsWith("rtsp", StringComparison.Ordinal)
@@ -33,6 +33,7 @@ internal static class ConfigDiff
         Compare(changes, "log.format", before.Log.Format, after.Log.Format);
         Compare(changes, "data", before.Data, after.Data);
         Compare(changes, "http", before.Http, after.Http);
+        Compare(changes, "https", before.Https, after.Https);
         Compare(changes, "rtsp", before.Rtsp, after.Rtsp);
         Compare(changes, "rtmp", before.Rtmp, after.Rtmp);
         Compare(changes, "srt", before.Srt, after.Srt);

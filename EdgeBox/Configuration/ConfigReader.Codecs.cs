@@ -58,7 +58,7 @@ internal sealed partial class ConfigReader
             value = key.Value switch
             {
                 "hwaccel" => value with { Hwaccel = Enum(child, "codecs.hwaccel", value.Hwaccel) },
-                "hwaccelDevice" => value with { HwaccelDevice = child is YamlScalar { IsNull: true } ? "" : String(child, "codecs.hwaccelDevice", "", allowEmpty: true) },
+                "hwaccelDevice" => value with { HwaccelDevice = OptionalString(child, "codecs.hwaccelDevice") },
                 _ => value,
             };
         }

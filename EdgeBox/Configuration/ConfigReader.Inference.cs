@@ -29,7 +29,7 @@ internal sealed partial class ConfigReader
                 "threads" => value with { Threads = Int(child, "inference.threads", 0, 0, 256) },
                 "runtimeLibrary" => value with
                 {
-                    RuntimeLibrary = child is YamlScalar { IsNull: true } ? "" : String(child, "inference.runtimeLibrary", "", allowEmpty: true),
+                    RuntimeLibrary = OptionalString(child, "inference.runtimeLibrary"),
                 },
                 _ => value,
             };

@@ -7,9 +7,10 @@ namespace EdgeBox.Configuration;
 /// </summary>
 internal sealed partial class ConfigReader
 {
-    private static readonly string[] RootKeys = ["log", "data", "http", "rtsp", "rtmp", "srt", "webrtc", "auth", "media", "codecs", "inference", "pathDefaults", "paths"];
+    private static readonly string[] RootKeys = ["log", "data", "http", "https", "rtsp", "rtmp", "srt", "webrtc", "auth", "media", "codecs", "inference", "pathDefaults", "paths"];
     private static readonly string[] LogKeys = ["level", "file", "format"];
     private static readonly string[] ListenerKeys = ["enabled", "address"];
+    private static readonly string[] HttpsKeys = ["enabled", "address", "certificate", "key", "redirect"];
     private static readonly string[] RtspKeys = ["enabled", "address", "rtpAddress", "rtcpAddress", "sessionTimeout", "maxSessions"];
     private static readonly string[] AuthKeys = ["anonymousRole", "anonymousNetworks", "sessionLifetime", "maxFailedLogins", "lockoutDuration"];
     private static readonly string[] WebRtcKeys = ["enabled", "address", "additionalHosts", "sessionTimeout", "iceServers"];
@@ -31,6 +32,7 @@ internal sealed partial class ConfigReader
     {
         ["log"] = LogKeys,
         ["http"] = ListenerKeys,
+        ["https"] = HttpsKeys,
         ["rtsp"] = RtspKeys,
         ["rtmp"] = ListenerKeys,
         ["srt"] = ListenerKeys,
@@ -65,6 +67,7 @@ internal sealed partial class ConfigReader
                 case "log": config = config with { Log = reader.ReadLog(value, config.Log) }; break;
                 case "data": config = config with { Data = reader.String(value, "data", config.Data, allowEmpty: false) }; break;
                 case "http": config = config with { Http = reader.ReadListener(value, "http", config.Http) }; break;
+                case "https": config = config with { Https = reader.ReadHttps(value, config.Https) }; break;
                 case "rtsp": config = config with { Rtsp = reader.ReadRtsp(value, config.Rtsp) }; break;
                 case "rtmp": config = config with { Rtmp = reader.ReadListener(value, "rtmp", config.Rtmp) }; break;
                 case "srt": config = config with { Srt = reader.ReadListener(value, "srt", config.Srt) }; break;
@@ -115,6 +118,29 @@ internal sealed partial class ConfigReader
             {
                 "enabled" => value with { Enabled = Bool(child, path + ".enabled", value.Enabled) },
                 "address" => value with { Address = String(child, path + ".address", value.Address, allowEmpty: false) },
+                _ => value,
+            };
+        }
+
+        return value;
+    }
+
+    private HttpsConfig ReadHttps(YamlNode node, HttpsConfig value)
+    {
+        if (Mapping(node, "https", HttpsKeys) is not { } map)
+        {
+            return value;
+        }
+
+        foreach (var (key, child) in map.Entries)
+        {
+            value = key.Value switch
+            {
+                "enabled" => value with { Enabled = Bool(child, "https.enabled", value.Enabled) },
+                "address" => value with { Address = String(child, "https.address", value.Address, allowEmpty: false) },
+                "certificate" => value with { Certificate = OptionalString(child, "https.certificate") },
+                "key" => value with { Key = OptionalString(child, "https.key") },
+                "redirect" => value with { Redirect = Bool(child, "https.redirect", value.Redirect) },
                 _ => value,
             };
         }
@@ -339,6 +365,10 @@ internal sealed partial class ConfigReader
         Error(path, node, $"expected text, found {Describe(node)}");
         return fallback;
     }
+
+    /// <summary>Text whose absence (<c>key:</c>, <c>""</c>) means "not set": the empty string.</summary>
+    private string OptionalString(YamlNode node, string path) =>
+        node is YamlScalar { IsNull: true } ? "" : String(node, path, "", allowEmpty: true);
 
     private int Int(YamlNode node, string path, int fallback, int min, int max)
     {

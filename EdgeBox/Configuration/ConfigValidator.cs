@@ -26,6 +26,8 @@ internal static class ConfigValidator
         var tcp = new Dictionary<int, string>();
         var udp = new Dictionary<int, string>();
         Listener(config.Http, "http", tcp, errors, at);
+        Listener(config.Https.Listener, "https", tcp, errors, at);
+        Https(config.Https, config.Data, errors, at);
         Listener(new ListenerConfig { Enabled = config.Rtsp.Enabled, Address = config.Rtsp.Address }, "rtsp", tcp, errors, at);
         RtpPorts(config.Rtsp, udp, errors, at);
         Listener(config.Rtmp, "rtmp", tcp, errors, at);
@@ -150,6 +152,39 @@ internal static class ConfigValidator
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Both certificate files or neither (self-signed); when HTTPS is on, the files must be readable and
+    /// belong together, so a bad pair is refused here, with the key's line, rather than at the next start.
+    /// </summary>
+    private static void Https(HttpsConfig https, string data, List<ConfigError> errors, ConfigLocator at)
+    {
+        if (https.Redirect && !https.Enabled)
+        {
+            errors.Add(at.Error("https.redirect", "redirecting to HTTPS needs https.enabled: true"));
+        }
+
+        if (https.Certificate.Length > 0 && https.Key.Length == 0)
+        {
+            errors.Add(at.Error("https.certificate", "set https.key too (the certificate's private key), or neither for a self-signed certificate"));
+        }
+        else if (https.Key.Length > 0 && https.Certificate.Length == 0)
+        {
+            errors.Add(at.Error("https.key", "set https.certificate too, or neither for a self-signed certificate"));
+        }
+        else if (https.Enabled && !https.IsSelfSigned)
+        {
+            try
+            {
+                using var loaded = Hosting.TlsCertificates.LoadPair(
+                    Hosting.TlsCertificates.ResolvePath(data, https.Certificate), Hosting.TlsCertificates.ResolvePath(data, https.Key));
+            }
+            catch (Hosting.TlsCertificateException ex)
+            {
+                errors.Add(at.Error("https." + ex.Key, ex.Message));
+            }
+        }
     }
 
     /// <summary>The RTP port is even and RTCP is the next one up (RFC 3550 §11), as clients assume.</summary>

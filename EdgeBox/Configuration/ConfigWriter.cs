@@ -26,6 +26,14 @@ internal static class ConfigWriter
 
         Pair(e, "data", config.Data);
         Listener(e, "http", config.Http);
+        Key(e, "https");
+        e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+        Pair(e, "enabled", config.Https.Enabled);
+        Pair(e, "address", config.Https.Address);
+        Pair(e, "certificate", config.Https.Certificate);
+        Pair(e, "key", config.Https.Key);
+        Pair(e, "redirect", config.Https.Redirect);
+        e.Emit(new MappingEnd());
         Key(e, "rtsp");
         Begin(e);
         Pair(e, "enabled", config.Rtsp.Enabled);

@@ -14,6 +14,8 @@ internal sealed record EdgeBoxConfig
 
     public ListenerConfig Http { get; init; } = new() { Address = "0.0.0.0:8080" };
 
+    public HttpsConfig Https { get; init; } = new();
+
     public RtspConfig Rtsp { get; init; } = new();
 
     public ListenerConfig Rtmp { get; init; } = new() { Address = "0.0.0.0:1935" };
@@ -70,6 +72,32 @@ internal sealed record ListenerConfig
     public bool Enabled { get; init; } = true;
 
     public string Address { get; init; } = "";
+}
+
+/// <summary>
+/// The HTTPS listener: everything the <c>http</c> listener serves, over TLS. Off by default. The
+/// certificate is a PEM pair the user names, or (both empty) a self-signed one EdgeBox generates
+/// under <c>&lt;data&gt;/tls</c>.
+/// </summary>
+internal sealed record HttpsConfig
+{
+    public bool Enabled { get; init; }
+
+    public string Address { get; init; } = "0.0.0.0:8443";
+
+    /// <summary>PEM certificate file (the chain may follow the certificate); relative to the data directory. Empty = self-signed.</summary>
+    public string Certificate { get; init; } = "";
+
+    /// <summary>PEM private key file (unencrypted); relative to the data directory. Empty = self-signed.</summary>
+    public string Key { get; init; } = "";
+
+    /// <summary>The plain <c>http</c> listener answers every request but the health check with a 308 to this listener.</summary>
+    public bool Redirect { get; init; }
+
+    /// <summary>Neither file named: EdgeBox brings its own self-signed certificate.</summary>
+    public bool IsSelfSigned => Certificate.Length == 0 && Key.Length == 0;
+
+    public ListenerConfig Listener => new() { Enabled = Enabled, Address = Address };
 }
 
 /// <summary>The RTSP server: TCP listener plus the UDP port pair for RTP/RTCP over UDP (RFC 2326 §12.39).</summary>

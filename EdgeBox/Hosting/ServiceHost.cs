@@ -53,20 +53,40 @@ internal static partial class ServiceHost
             return 1;
         }
 
+        if (ResolveListenAddresses(config.Https.Listener) is not { } httpsEndpoints)
+        {
+            await stderr.WriteLineAsync($"edgebox: https.address '{config.Https.Address}': the host name does not resolve to an address").ConfigureAwait(false);
+            return 1;
+        }
+
         var time = TimeProvider.System;
         var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(config.Log.Level));
         using var serilog = LoggingSetup.Create(config.Log, data, level);
+        using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog);
+        var startupLog = loggerFactory.CreateLogger("EdgeBox.Hosting.ServiceHost");
+        Log.Starting(startupLog, BuildInfo.Version, file.Path, file.Exists ? "file" : "built-in default", data);
 
+        HttpsCertificate? certificate = null;
+        if (httpsEndpoints.Count > 0)
+        {
+            try
+            {
+                certificate = TlsCertificates.Load(config.Https, data, time, loggerFactory.CreateLogger(typeof(TlsCertificates).FullName!));
+            }
+            catch (TlsCertificateException ex)
+            {
+                await stderr.WriteLineAsync($"edgebox: https: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+        }
+
+        using var certificateScope = certificate;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(serilog, dispose: false);
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
-        var listeners = ConfigureKestrel(builder, httpEndpoints, rtspEndpoints);
-
-        using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog);
-        var startupLog = loggerFactory.CreateLogger("EdgeBox.Hosting.ServiceHost");
-        Log.Starting(startupLog, BuildInfo.Version, file.Path, file.Exists ? "file" : "built-in default", data);
+        var listeners = ConfigureKestrel(builder, httpEndpoints, rtspEndpoints, httpsEndpoints, certificate);
 
         EdgeBoxDatabase database;
         try
@@ -163,6 +183,13 @@ internal static partial class ServiceHost
         app.Services.GetRequiredService<PathManager>().ReaderDropped += reader => metrics.ReaderDropped(reader.Path.Name);
         app.Services.GetRequiredService<PathManager>().ReaderDropped += reader =>
             bus.Publish(Events.EventTypes.ReaderDropped, reader.Path.Name, reader.Id, $"reader {reader.Id} ({reader.Kind}) stayed behind the source and was dropped");
+        if (config.Https.Redirect && listeners.FirstOrDefault(l => l.Protocol == "https").Options is { } https)
+        {
+            // Before authentication: a plain request is sent to HTTPS, not asked for credentials in clear.
+            // The bound port is read per request: Kestrel sets it when it binds (port 0 = a free one).
+            HttpsRedirect.Use(app, () => https.IPEndPoint?.Port ?? 0);
+        }
+
         AuthMiddleware.Use(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         ApiEndpoints.Map(app);
@@ -174,7 +201,7 @@ internal static partial class ServiceHost
             // Kestrel updates each ListenOptions with the port it bound (port 0 = a free one).
             foreach (var (protocol, options) in listeners)
             {
-                string url = (protocol == "http" ? "http://" : "rtsp://") + options.IPEndPoint;
+                string url = protocol + "://" + options.IPEndPoint;
                 Log.Listening(startupLog, protocol, url);
             }
 
@@ -189,8 +216,8 @@ internal static partial class ServiceHost
         }
         catch (IOException ex)
         {
-            // Kestrel reports a taken port as an IOException from Listen.
-            await stderr.WriteLineAsync($"edgebox: cannot listen on http {config.Http.Address}: {ex.Message}").ConfigureAwait(false);
+            // Kestrel reports a taken port as an IOException from Listen, naming the endpoint it tried.
+            await stderr.WriteLineAsync($"edgebox: cannot listen on {FailedListener(ex, config, listeners)}: {ex.Message}").ConfigureAwait(false);
             return 1;
         }
 
@@ -317,18 +344,38 @@ internal static partial class ServiceHost
         }
     }
 
+    /// <summary>The listener (protocol and configured address) a bind failure is about: Kestrel's message names the endpoint it tried.</summary>
+    private static string FailedListener(IOException ex, EdgeBoxConfig config, List<(string Protocol, Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions Options)> listeners)
+    {
+        foreach (var (protocol, options) in listeners)
+        {
+            if (options.IPEndPoint is { } endpoint && ex.Message.Contains(endpoint.ToString(), StringComparison.Ordinal))
+            {
+                return protocol switch
+                {
+                    "https" => "https " + config.Https.Address,
+                    "rtsp" => "rtsp " + config.Rtsp.Address,
+                    _ => "http " + config.Http.Address,
+                };
+            }
+        }
+
+        return "http " + config.Http.Address;
+    }
+
     /// <summary>
-    /// Kestrel hosts the HTTP listener and the RTSP listener (a connection handler). Returns the listen
-    /// options so the bound addresses can be logged after start. With neither enabled nothing binds.
+    /// Kestrel hosts the HTTP and HTTPS listeners (the same application) and the RTSP listener (a
+    /// connection handler). Returns the listen options so the bound addresses can be logged after
+    /// start. With none enabled nothing binds.
     /// </summary>
     private static List<(string Protocol, Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions Options)> ConfigureKestrel(
-        WebApplicationBuilder builder, IReadOnlyList<IPEndPoint> http, IReadOnlyList<IPEndPoint> rtsp)
+        WebApplicationBuilder builder, IReadOnlyList<IPEndPoint> http, IReadOnlyList<IPEndPoint> rtsp, IReadOnlyList<IPEndPoint> https, HttpsCertificate? certificate)
     {
         var listeners = new List<(string, Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions)>();
         builder.Services.AddSingleton<Protocols.Rtsp.RtspConnectionHandler>();
         builder.Services.AddSingleton<Protocols.Rtsp.RtspUdpTransport>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Protocols.Rtsp.RtspUdpTransport>());
-        if (http.Count == 0 && rtsp.Count == 0)
+        if (http.Count == 0 && rtsp.Count == 0 && https.Count == 0)
         {
             builder.Services.AddSingleton<IServer, DisabledServer>();
             return listeners;
@@ -340,6 +387,19 @@ internal static partial class ServiceHost
             foreach (var endpoint in http)
             {
                 kestrel.Listen(endpoint, options => listeners.Add(("http", options)));
+            }
+
+            foreach (var endpoint in https)
+            {
+                kestrel.Listen(endpoint, options =>
+                {
+                    options.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = certificate!.Certificate,
+                        ServerCertificateChain = certificate.Chain,
+                    });
+                    listeners.Add(("https", options));
+                });
             }
 
             foreach (var endpoint in rtsp)

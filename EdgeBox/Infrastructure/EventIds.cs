@@ -12,6 +12,9 @@ internal static class EventIds
     public const int Stopped = 103;
     public const int ComponentUnavailable = 104;
     public const int Listening = 105;
+    public const int HttpsCertificate = 106;
+    public const int HttpsCertificateGenerated = 107;
+    public const int HttpsCertificateExpired = 108;
 
     public const int ConfigLoaded = 200;
     public const int ConfigApplied = 201;

@@ -80,6 +80,7 @@ public sealed class ConfigLoaderTests
     [InlineData("paths:\n  cam1: { sauce: publisher }", "paths.cam1.sauce", 2, "unknown key")]
     [InlineData("pathDefaults: { recrod: true }", "pathDefaults.recrod", 1, "did you mean 'record'")]
     [InlineData("webrtc: { hosts: [] }", "webrtc.hosts", 1, "unknown key")]
+    [InlineData("https: { certifcate: a.pem }", "https.certifcate", 1, "did you mean 'certificate'")]
     public void Unknown_keys_are_errors_with_path_line_and_suggestion(string yaml, string path, int line, string message)
     {
         var error = SingleError(yaml);
@@ -98,6 +99,7 @@ public sealed class ConfigLoaderTests
     [InlineData("http: { address: }", "http.address", "expected text, found nothing")]
     [InlineData("http: { address: [a] }", "http.address", "expected text, found a list")]
     [InlineData("http: { address: ' ' }", "http.address", "must not be empty")]
+    [InlineData("https: { redirect: 308 }", "https.redirect", "expected true or false")]
     [InlineData("data: ''", "data", "must not be empty")]
     [InlineData("webrtc: { additionalHosts: host }", "webrtc.additionalHosts", "expected a list")]
     [InlineData("paths: [cam1]", "paths", "expected a mapping of path names")]
@@ -123,6 +125,11 @@ public sealed class ConfigLoaderTests
     [InlineData("http: { address: 'a b:80' }", "http.address", "is not host:port")]
     [InlineData("http: { address: '[zz]:80' }", "http.address", "is not host:port")]
     [InlineData("rtsp: { address: ':8080' }", "rtsp.address", "port 8080 is already used by http")]
+    [InlineData("https: { enabled: true, address: ':8080' }", "https.address", "port 8080 is already used by http")]
+    [InlineData("https: { address: nope }", "https.address", "is not host:port")]
+    [InlineData("https: { certificate: a.pem }", "https.certificate", "set https.key too")]
+    [InlineData("https: { key: a.key }", "https.key", "set https.certificate too")]
+    [InlineData("https: { redirect: true }", "https.redirect", "needs https.enabled: true")]
     [InlineData("webrtc: { address: ':8890' }", "webrtc.address", "port 8890 is already used by srt")]
     [InlineData("webrtc: { additionalHosts: ['bad host!'] }", "webrtc.additionalHosts[0]", "not an IP address or host name")]
     [InlineData("webrtc: { sessionTimeout: 500ms }", "webrtc.sessionTimeout", "at least 1s")]

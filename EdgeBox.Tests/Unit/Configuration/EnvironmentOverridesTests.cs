@@ -10,6 +10,8 @@ public sealed class EnvironmentOverridesTests
         var env = new Dictionary<string, string>
         {
             ["EDGEBOX_HTTP_ADDRESS"] = "127.0.0.1:9000",
+            ["EDGEBOX_HTTPS_ADDRESS"] = "127.0.0.1:9443",
+            ["EDGEBOX_HTTPS_ENABLED"] = "true",
             ["EDGEBOX_RTSP_ENABLED"] = "false",
             ["EDGEBOX_LOG_LEVEL"] = "debug",
             ["EDGEBOX_DATA"] = "/tmp/box",
@@ -21,6 +23,7 @@ public sealed class EnvironmentOverridesTests
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         var c = result.Config!;
         Assert.Equal("127.0.0.1:9000", c.Http.Address);
+        Assert.Equal(("127.0.0.1:9443", true), (c.Https.Address, c.Https.Enabled)); // HTTP_ is not HTTPS_, nor the reverse
         Assert.False(c.Rtsp.Enabled);
         Assert.Equal(LogLevelSetting.Debug, c.Log.Level);
         Assert.False(c.Log.File); // untouched keys of an overridden section stay

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EdgeBox.Infrastructure;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
@@ -61,7 +62,7 @@ internal sealed class DtlsCertificate
     public static DtlsCertificate LoadOrCreate(string dataDirectory, TimeProvider time, out bool created)
     {
         string path = Path.Combine(dataDirectory, RelativePath);
-        if (File.Exists(path) && TryParse(ReadLimited(path), time, out var loaded))
+        if (File.Exists(path) && TryParse(SmallFile.ReadText(path, MaxFileBytes) ?? "", time, out var loaded))
         {
             created = false;
             return loaded;
@@ -144,48 +145,10 @@ internal sealed class DtlsCertificate
         return false;
     }
 
-    private static string ReadLimited(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        if (stream.Length > MaxFileBytes)
-        {
-            return string.Empty;
-        }
-
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
     /// <summary>
-    /// Temp file (0600 from its creation, so the key is never readable by others), fsync, rename over.
-    /// The directory is not fsynced: losing the rename to a power cut only means a new certificate
-    /// at the next start, which peers learn from the next SDP anyway.
+    /// Saved with mode 0600 and renamed over (see <see cref="SmallFile.WriteAtomically"/>). Losing the
+    /// rename to a power cut only means a new certificate at the next start, which peers learn from the
+    /// next SDP anyway.
     /// </summary>
-    private void Save(string path)
-    {
-        string directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.Delete(temp);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        try
-        {
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(System.Text.Encoding.ASCII.GetBytes(ToPem()));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
+    private void Save(string path) => SmallFile.WriteAtomically(path, System.Text.Encoding.ASCII.GetBytes(ToPem()), SmallFile.Private);
 }

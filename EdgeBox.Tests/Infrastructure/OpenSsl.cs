@@ -1,0 +1,52 @@
+namespace EdgeBox.Tests.Infrastructure;
+
+/// <summary>Certificates made with the <c>openssl</c> command line, the way a user makes them for EdgeBox.</summary>
+internal static class OpenSsl
+{
+    /// <summary>
+    /// <c>openssl req -x509</c>: a self-signed certificate for localhost and 127.0.0.1 with an unencrypted
+    /// key (ECDSA P-256, or RSA 2048), as <c>NAME.crt</c> and <c>NAME.key</c> in <paramref name="directory"/>.
+    /// </summary>
+    public static async Task<(string Certificate, string Key)> SelfSignedAsync(string directory, string name, bool rsa = false)
+    {
+        string certificate = Path.Combine(directory, name + ".crt");
+        string key = Path.Combine(directory, name + ".key");
+        string[] newKey = rsa ? ["-newkey", "rsa:2048"] : ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+        await RunAsync(["req", "-x509", .. newKey, "-nodes", "-keyout", key, "-out", certificate, "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]);
+        return (certificate, key);
+    }
+
+    /// <summary>The certificate's SHA-256 fingerprint as <c>openssl x509 -fingerprint -sha256</c> prints it: <c>AB:CD:...</c>.</summary>
+    public static async Task<string> FingerprintAsync(string certificate)
+    {
+        string output = (await RunAsync(["x509", "-in", certificate, "-noout", "-fingerprint", "-sha256"])).Trim();
+        return output[(output.IndexOf('=', StringComparison.Ordinal) + 1)..];
+    }
+
+    /// <summary>
+    /// The SHA-256 fingerprint of the certificate a TLS server presents, as <c>openssl s_client</c> receives
+    /// it (asking for <c>localhost</c> by SNI); the PEM it printed is kept in <paramref name="directory"/>.
+    /// </summary>
+    public static async Task<string> ServedFingerprintAsync(Uri server, string directory)
+    {
+        const string Begin = "-----BEGIN CERTIFICATE-----", End = "-----END CERTIFICATE-----";
+        await using var client = ExternalProcess.Start("openssl", "s_client", "-connect", $"{server.Host}:{server.Port}", "-servername", "localhost");
+        client.CloseStandardInput(); // EOF on stdin: s_client prints the handshake, closes and quits
+        Assert.True(await client.WaitForExitAsync(TimeSpan.FromSeconds(15)), "openssl s_client did not finish:\n" + client.StandardError);
+        string output = client.StandardOutput;
+        int begin = output.IndexOf(Begin, StringComparison.Ordinal), end = output.IndexOf(End, StringComparison.Ordinal);
+        Assert.True(begin >= 0 && end > begin, $"no certificate from {server}:\n{output}\n{client.StandardError}");
+        string file = Path.Combine(directory, $"served-{Guid.NewGuid():N}.crt");
+        await File.WriteAllTextAsync(file, output[begin..(end + End.Length)] + "\n");
+        return await FingerprintAsync(file);
+    }
+
+    /// <summary>Runs openssl to completion (30 s at most); fails the test when it fails. Returns its stdout.</summary>
+    public static async Task<string> RunAsync(params string[] arguments)
+    {
+        var (code, stdout, stderr) = await ExternalProcess.RunAsync(TimeSpan.FromSeconds(30), "openssl", arguments);
+        Assert.True(code == 0, $"openssl {string.Join(' ', arguments)} exited with {code}:\n{stderr}");
+        return stdout;
+    }
+}
