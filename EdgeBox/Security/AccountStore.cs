@@ -411,24 +411,9 @@ internal sealed class AccountStore
         }
     }
 
-    /// <summary>Writes a file only its owner can read, atomically: temporary file, fsync, rename.</summary>
-    private static void WritePrivate(string path, string text)
-    {
-        string temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(text));
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    /// <summary>Writes a file only its owner can read, atomically: temporary file (0600 from the start), fsync, rename.</summary>
+    private static void WritePrivate(string path, string text) =>
+        Infrastructure.SmallFile.WriteAtomically(path, Encoding.UTF8.GetBytes(text), UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
     /// <summary>Verified against for unknown user names so their logins take as long as real ones.</summary>
     private static class DummyHash
