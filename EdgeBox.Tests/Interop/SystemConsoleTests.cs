@@ -92,6 +92,7 @@ public sealed class SystemConsoleTests
             await errors.GetByRole(AriaRole.Button, new() { Name = "Line 7" }).ClickAsync();
             await Assertions.Expect(page.Locator("#sys-cursor")).ToHaveTextAsync("Line 7, column 1");
             await Assertions.Expect(yaml).ToBeFocusedAsync();
+            await Screenshots.SaveAsync(page, "system-config-errors");
             await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
             await Assertions.Expect(page.Locator("#sys-config-status")).ToContainTextAsync("Not saved: 2 errors");
             Assert.DoesNotContain("cam3", await PathNamesAsync(box));
@@ -185,12 +186,9 @@ public sealed class SystemConsoleTests
             await yaml.FillAsync(edited);
             await page.GetByRole(AriaRole.Button, new() { Name = "Validate" }).ClickAsync();
             await Assertions.Expect(page.Locator("#sys-diff span.add")).ToHaveCountAsync(2);
-            if (Environment.GetEnvironmentVariable("EDGEBOX_TEST_SCREENSHOTS") is { Length: > 0 } directory)
-            {
-                await Assertions.Expect(page.Locator("#sys-about")).ToContainTextAsync("Native AOT");
-                await page.EvaluateAsync("() => window.scrollTo(0, 0)");
-                await page.ScreenshotAsync(new() { Path = Path.Combine(directory, "system-page.png"), FullPage = true });
-            }
+            await Assertions.Expect(page.Locator("#sys-about")).ToContainTextAsync("Native AOT");
+            await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+            await Screenshots.SaveAsync(page, "system-page");
 
             Assert.DoesNotContain(log, l => l.StartsWith("page error", StringComparison.Ordinal));
         }
