@@ -49,6 +49,24 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A page in a new context as the console tests use it (en-GB, 1400x1000, 20 s for each action); the page's
+    /// console messages and errors are added to <paramref name="log"/>. Closed with the browser.
+    /// </summary>
+    public async Task<IPage> NewConsolePageAsync(ICollection<string> log)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            Locale = "en-GB",
+            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
+        });
+        context.SetDefaultTimeout(20_000);
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => log.Add($"console.{message.Type}: {message.Text}");
+        page.PageError += (_, error) => log.Add("page error: " + error);
+        return page;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

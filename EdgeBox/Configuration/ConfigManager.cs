@@ -33,6 +33,12 @@ internal sealed record ConfigUpdateResult(
     IReadOnlyList<ConfigChange> Changes,
     string? WriteError = null);
 
+/// <summary>What <see cref="ConfigManager.Validate"/> found: every error, or the changes applying the text would make.</summary>
+internal sealed record ConfigValidation(IReadOnlyList<ConfigError> Errors, IReadOnlyList<ConfigChange> Changes)
+{
+    public bool IsValid => Errors.Count == 0;
+}
+
 /// <summary>Something that reacts to an applied config (log level, paths, listeners...).</summary>
 internal interface IConfigApplier
 {
@@ -84,6 +90,19 @@ internal sealed partial class ConfigManager : IDisposable
     public IReadOnlyList<ConfigHistoryEntry> History(int limit) => _history.List(limit);
 
     public ConfigHistoryEntry? HistoryVersion(long version) => _history.Find(version);
+
+    /// <summary>
+    /// Checks <paramref name="text"/> as <see cref="UpdateAsync"/> would (same environment overrides, every
+    /// error) and lists what applying it would change against the running config. Nothing is applied,
+    /// written or recorded.
+    /// </summary>
+    public ConfigValidation Validate(string text)
+    {
+        var load = ConfigLoader.Load(text, _environment);
+        return load.IsValid
+            ? new ConfigValidation([], ConfigDiff.Compute(Current.Config, load.Config!))
+            : new ConfigValidation(load.Errors, []);
+    }
 
     public async Task<ConfigUpdateResult> UpdateAsync(string text, ConfigSource source, CancellationToken cancellationToken)
     {

@@ -6,7 +6,10 @@ using Serilog.Formatting.Compact;
 
 namespace EdgeBox.Hosting;
 
-/// <summary>Serilog: console (text or compact JSON) and a rolling file under <c>&lt;data&gt;/logs</c>.</summary>
+/// <summary>
+/// Serilog: console (text or compact JSON), a rolling file under <c>&lt;data&gt;/logs</c>, and the recent
+/// events kept in memory for the console's System page.
+/// </summary>
 internal static class LoggingSetup
 {
     private const string TextTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj} ({SourceContext}){NewLine}{Exception}";
@@ -19,7 +22,7 @@ internal static class LoggingSetup
         _ => LogEventLevel.Information,
     };
 
-    public static Logger Create(LogConfig config, string dataDirectory, LoggingLevelSwitch level)
+    public static Logger Create(LogConfig config, string dataDirectory, LoggingLevelSwitch level, RecentLogSink recent)
     {
         var logger = new LoggerConfiguration()
             .MinimumLevel.ControlledBy(level)
@@ -28,7 +31,8 @@ internal static class LoggingSetup
             // The host logs a start-up failure (a taken port) with its whole stack before rethrowing it;
             // ServiceHost reports it as one line instead. Critical host events still come through.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
-            .Enrich.FromLogContext();
+            .Enrich.FromLogContext()
+            .WriteTo.Sink(recent);
 
         logger = config.Format == LogFormat.Json
             ? logger.WriteTo.Console(new CompactJsonFormatter())

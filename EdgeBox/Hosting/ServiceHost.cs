@@ -61,7 +61,8 @@ internal static partial class ServiceHost
 
         var time = TimeProvider.System;
         var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(config.Log.Level));
-        using var serilog = LoggingSetup.Create(config.Log, data, level);
+        var recentLog = new RecentLogSink();
+        using var serilog = LoggingSetup.Create(config.Log, data, level, recentLog);
         using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog);
         var startupLog = loggerFactory.CreateLogger("EdgeBox.Hosting.ServiceHost");
         Log.Starting(startupLog, BuildInfo.Version, file.Path, file.Exists ? "file" : "built-in default", data);
@@ -104,6 +105,7 @@ internal static partial class ServiceHost
         services.AddSingleton(time);
         services.AddSingleton(new ServiceState(time.GetUtcNow(), data));
         services.AddSingleton(level);
+        services.AddSingleton(recentLog);
         services.AddSingleton(file);
         services.AddSingleton(database);
         services.AddSingleton(config.Codecs);

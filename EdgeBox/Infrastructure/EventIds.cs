@@ -29,6 +29,7 @@ internal static class EventIds
     public const int ConfigApplierFailed = 210;
     public const int ConfigHistoryFailed = 211;
     public const int ConfigReloadFailed = 212;
+    public const int ConfigRestoreRequested = 213;
 
     public const int DatabaseCorrupt = 300;
     public const int DatabaseOpened = 301;

@@ -20,6 +20,7 @@ internal static class ApiEndpoints
         PathConfigEndpoints.Map(api);
         RecordingEndpoints.Map(api);
         InferenceEndpoints.Map(api);
+        SystemEndpoints.Map(api);
         api.MapGet("/health", Health).Public();
         api.MapGet("/info", Info).Allow(Role.Viewer);
         api.MapGet("/stream", StreamEndpoint.StreamAsync).Allow(Role.Viewer);
@@ -294,10 +295,14 @@ internal static class ApiEndpoints
     /// <summary>The source as the API shows it: URLs with any password hidden.</summary>
     private static string ShownSource(string? source) => source is null ? PathSources.Publisher : Protocols.Rtsp.Client.RtspSourceUrl.Redact(source);
 
-    /// <summary>JSON by default; the YAML text of the running config with <c>?format=yaml</c> or <c>Accept: application/yaml</c>.</summary>
+    /// <summary>
+    /// JSON by default; the YAML text of the running config with <c>?format=yaml</c> or <c>Accept: application/yaml</c>.
+    /// Either way the <c>ETag</c> is the running config's hash.
+    /// </summary>
     private static IResult GetConfig(HttpRequest request, ConfigManager config)
     {
         var current = config.Current;
+        request.HttpContext.Response.Headers.ETag = $"\"{current.Hash}\""; // what If-Match on PUT compares, for the YAML text too
         if (WantsYaml(request))
         {
             return TypedResults.Text(current.Text, "application/yaml; charset=utf-8");
@@ -340,40 +345,57 @@ internal static class ApiEndpoints
                 ApiJsonContext.Default.ErrorResponse, statusCode: 412);
         }
 
-        if (await ReadBodyAsync(request, ConfigLoader.MaxTextLength, cancellationToken).ConfigureAwait(false) is not { } text)
+        var (text, refused) = await ReadConfigTextAsync(request, cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
         {
-            return TooLarge();
+            return refused;
+        }
+
+        var result = await config.UpdateAsync(text!, ConfigSource.Api, cancellationToken).ConfigureAwait(false);
+        return UpdateAnswer(result, config);
+    }
+
+    /// <summary>
+    /// The config text of a request body: YAML as sent, or JSON (read by the YAML parser, flow style) as
+    /// the equivalent block YAML so a saved file stays readable. Or the answer that refuses it (413, 400).
+    /// </summary>
+    internal static async Task<(string? Text, IResult? Refused)> ReadConfigTextAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > ConfigLoader.MaxTextLength
+            || await ReadBodyAsync(request, ConfigLoader.MaxTextLength, cancellationToken).ConfigureAwait(false) is not { } text)
+        {
+            return (null, TooLarge());
         }
 
         if (request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
-            // JSON is read by the YAML parser (flow style) and saved as block YAML, so the file stays readable.
             var raw = ConfigLoader.Load(text);
             if (!raw.IsValid)
             {
-                return Errors(raw.Errors);
+                return (null, Errors(raw.Errors));
             }
 
             text = ConfigWriter.Write(raw.Config!);
         }
 
-        var result = await config.UpdateAsync(text, ConfigSource.Api, cancellationToken).ConfigureAwait(false);
-        return result.Status switch
-        {
-            ConfigUpdateStatus.Rejected => Errors(result.Errors),
-            ConfigUpdateStatus.Conflict => TypedResults.Json(new ErrorResponse(result.WriteError!), ApiJsonContext.Default.ErrorResponse, statusCode: 409),
-            ConfigUpdateStatus.WriteFailed => TypedResults.Json(
-                new ErrorResponse($"the configuration could not be saved to {config.File.Path}: {result.WriteError}; nothing was changed"),
-                ApiJsonContext.Default.ErrorResponse, statusCode: 500),
-            _ => TypedResults.Json(
-                new ConfigUpdateResponse(
-                    Lower(result.Status.ToString()),
-                    result.Snapshot.Version,
-                    result.Snapshot.Hash,
-                    result.Changes.Select(c => new ConfigChangeDto(c.Key, Lower(c.Kind.ToString()), c.RequiresRestart)).ToList()),
-                ApiJsonContext.Default.ConfigUpdateResponse),
-        };
+        return (text, null);
     }
+
+    /// <summary>The answer to a config change: 200 with the changes, 400 with every error, 409, 500.</summary>
+    internal static IResult UpdateAnswer(ConfigUpdateResult result, ConfigManager config) => result.Status switch
+    {
+        ConfigUpdateStatus.Rejected => Errors(result.Errors),
+        ConfigUpdateStatus.Conflict => TypedResults.Json(new ErrorResponse(result.WriteError!), ApiJsonContext.Default.ErrorResponse, statusCode: 409),
+        ConfigUpdateStatus.WriteFailed => TypedResults.Json(
+            new ErrorResponse($"the configuration could not be saved to {config.File.Path}: {result.WriteError}; nothing was changed"),
+            ApiJsonContext.Default.ErrorResponse, statusCode: 500),
+        _ => TypedResults.Json(
+            new ConfigUpdateResponse(Lower(result.Status.ToString()), result.Snapshot.Version, result.Snapshot.Hash, ChangeDtos(result.Changes)),
+            ApiJsonContext.Default.ConfigUpdateResponse),
+    };
+
+    internal static List<ConfigChangeDto> ChangeDtos(IReadOnlyList<ConfigChange> changes) =>
+        changes.Select(c => new ConfigChangeDto(c.Key, Lower(c.Kind.ToString()), c.RequiresRestart)).ToList();
 
     /// <summary>The body as UTF-8 text, or null when it is longer than <paramref name="limit"/> bytes.</summary>
     private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
@@ -416,7 +438,7 @@ internal static class ApiEndpoints
             ? TypedResults.Text(entry.Text, "application/yaml; charset=utf-8")
             : TypedResults.Json(new ErrorResponse($"no configuration version {version} in history"), ApiJsonContext.Default.ErrorResponse, statusCode: 404);
 
-    private static JsonHttpResult<ConfigErrorsResponse> Errors(IReadOnlyList<ConfigError> errors) =>
+    internal static JsonHttpResult<ConfigErrorsResponse> Errors(IReadOnlyList<ConfigError> errors) =>
         TypedResults.Json(
             new ConfigErrorsResponse(
                 $"configuration rejected with {errors.Count} error(s); the running configuration is unchanged",

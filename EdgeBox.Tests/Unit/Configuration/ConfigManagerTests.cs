@@ -18,16 +18,16 @@ public sealed class ConfigManagerTests : IDisposable
 
     public ConfigManagerTests() => _db = EdgeBoxDatabase.Open(_dir.Path, _time, NullLogger.Instance);
 
-    private ConfigManager Create(string text, string? path = null)
+    private ConfigManager Create(string text, string? path = null, Dictionary<string, string>? environment = null)
     {
-        var load = ConfigLoader.Load(text);
+        var load = ConfigLoader.Load(text, environment);
         Assert.True(load.IsValid);
         var file = new ConfigFile(path ?? _dir.File("edgebox.yml"), explicitPath: path is not null);
         return new ConfigManager(
             file,
             new ConfigSnapshot(load.Config!, text, ConfigFile.Hash(text), 0),
             new ConfigHistoryStore(_db),
-            new Dictionary<string, string>(),
+            environment ?? [],
             [_applier],
             _time,
             new EdgeBoxMetrics(_meters, _time, () => 0, () => []),
@@ -87,6 +87,64 @@ public sealed class ConfigManagerTests : IDisposable
         Assert.Equal("api", history[0].Source);
         Assert.Equal(next, manager.HistoryVersion(2)!.Text);
         Assert.Equal(DefaultConfig.Text, manager.HistoryVersion(1)!.Text);
+    }
+
+    [Fact]
+    public void Validate_lists_the_changes_an_edit_would_make_and_changes_nothing()
+    {
+        using var manager = Create(DefaultConfig.Text);
+        var before = manager.Current;
+
+        var result = manager.Validate("log: { level: debug, format: json }\npaths:\n  demo: { source: testsrc }\n  cam1: {}\n");
+
+        Assert.True(result.IsValid);
+        Assert.Empty(result.Errors);
+        Assert.Equal(["log.level changed", "log.format changed", "paths.demo changed", "paths.~^live/.+$ removed", "paths.cam1 added"],
+            result.Changes.Select(ConfigManager.Describe));
+        Assert.Equal([false, true, false, false, false], result.Changes.Select(c => c.RequiresRestart));
+        Assert.Same(before, manager.Current);
+        Assert.False(File.Exists(manager.File.Path));
+        Assert.Empty(_applier.Calls);
+        Assert.Single(manager.History(10));
+    }
+
+    [Fact]
+    public void Validate_reports_every_error_with_its_line()
+    {
+        using var manager = Create(DefaultConfig.Text);
+
+        var result = manager.Validate("log: { level: loud }\nhttp: { adress: x }\npaths:\n  cam2: { source: 'ftp://x' }\n");
+
+        Assert.False(result.IsValid);
+        Assert.Empty(result.Changes);
+        Assert.Equal([("log.level", 1), ("http.adress", 2), ("paths.cam2.source", 4)], result.Errors.Select(e => (e.Path, e.Line)));
+        Assert.Contains("did you mean 'address'", result.Errors[1].Message, StringComparison.Ordinal);
+        Assert.Empty(_applier.Calls);
+    }
+
+    [Fact]
+    public void Validate_applies_the_same_environment_overrides_as_the_running_config()
+    {
+        var environment = new Dictionary<string, string> { ["EDGEBOX_HTTP_ADDRESS"] = "127.0.0.1:0", ["EDGEBOX_LOG_LEVEL"] = "warn" };
+        using var manager = Create(DefaultConfig.Text, environment: environment);
+
+        // The text says otherwise, but the variables win, as they would at an update: no change to http or log.level.
+        var same = manager.Validate(DefaultConfig.Text.Replace("level: info", "level: debug", StringComparison.Ordinal) + "# edited\n");
+        Assert.True(same.IsValid);
+        Assert.Empty(same.Changes);
+
+        var refused = manager.Validate("log: { level: debug }\n" + "unknown: 1\n");
+        Assert.False(refused.IsValid);
+        Assert.Contains(refused.Errors, e => e.Path == "unknown");
+    }
+
+    [Fact]
+    public void Validate_of_the_running_text_is_valid_with_no_changes()
+    {
+        using var manager = Create(DefaultConfig.Text);
+        var result = manager.Validate(manager.Current.Text);
+        Assert.True(result.IsValid);
+        Assert.Empty(result.Changes);
     }
 
     [Fact]

@@ -10,6 +10,7 @@ import { refreshModels } from "./models.js";
 import { showLive, stopLive, refreshLive, liveLink, updateLiveChoices } from "./live.js";
 import { showPaths, refreshPaths } from "./paths.js";
 import { whoAmI, gate, askPassword, logout, showUser, atLeast } from "./auth.js";
+import { refreshSystem } from "./system.js";
 
 // How often each page reads the API: the models page shows live counters, the live page the players' statistics.
 const PAGES = {
@@ -19,6 +20,7 @@ const PAGES = {
   recordings: { title: "Recordings · EdgeBox", every: 5000, refresh: () => refreshRecordings() },
   events: { title: "Events · EdgeBox", every: 30000, refresh: () => refreshEvents() },
   models: { title: "Models · EdgeBox", every: 2000, refresh: () => refreshModels(), role: "operator" },
+  system: { title: "System · EdgeBox", every: 3000, refresh: () => refreshSystem(route), role: "admin" },
 };
 
 let me = null;
@@ -289,6 +291,8 @@ function parseRoute() {
   const params = new URLSearchParams(query);
   if (route === "/events" || route === "/models" || route === "/paths") return { page: route.slice(1), params };
   if (route === "/live") return { page: "live", paths: (params.get("paths") || "").split(",").filter(Boolean) };
+  const system = route.match(/^\/system(?:\/([a-z]+))?$/);
+  if (system) return { page: "system", section: system[1] || null }; // #/system/logs: that section
   const live = route.match(/^\/live\/(.+)$/);
   if (live) {
     const path = decodePath(live[1]);
