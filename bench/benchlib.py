@@ -59,9 +59,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The benchmarks call the API from loopback without logging in: EdgeBox lets them in as an anonymous admin
+# there (auth.anonymousRole / auth.anonymousNetworks), as the tests do.
+LOOPBACK_ADMIN = {"EDGEBOX_AUTH_ANONYMOUSROLE": "admin", "EDGEBOX_AUTH_ANONYMOUSNETWORKS": "127.0.0.0/8,::1/128"}
+
+
 def child_env(extra: dict[str, str]) -> dict[str, str]:
-    """This environment without EDGEBOX_* overrides (they would change the config under test), plus `extra`."""
+    """This environment without EDGEBOX_* overrides (they would change the config under test), plus loopback admin access and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDGEBOX_")}
+    env.update(LOOPBACK_ADMIN)
     env.update(extra)
     return env
 

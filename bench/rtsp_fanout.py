@@ -56,7 +56,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from benchlib import STOP_TIMEOUT, free_port, log_tail, progress, stop
+from benchlib import STOP_TIMEOUT, child_env, free_port, log_tail, progress, stop
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = "artifacts/publish/EdgeBox/release_linux-x64/edgebox"
@@ -150,12 +150,6 @@ def setup_pinning(enabled: bool) -> Pinning:
         return Pinning(None, None, None)
     os.sched_setaffinity(0, {allowed[1]})
     return Pinning(allowed[0], allowed[1], shutil.which("taskset"))
-
-
-def child_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGEBOX_")}
-    env.update(extra)
-    return env
 
 
 def spawn(argv: list[str], env: dict[str, str], cwd: str, log_path: str, pin_cpu: Optional[int],
