@@ -172,6 +172,7 @@ internal static partial class ServiceHost
             sp.GetRequiredService<EdgeBoxMetrics>(),
             sp.GetRequiredService<ILogger<ConfigManager>>()));
         services.AddHostedService<ConfigWatcher>();
+        ApiReference.AddServices(services);
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("edgebox", serviceVersion: BuildInfo.Version, serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics => metrics

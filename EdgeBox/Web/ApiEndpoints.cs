@@ -21,6 +21,7 @@ internal static class ApiEndpoints
         RecordingEndpoints.Map(api);
         InferenceEndpoints.Map(api);
         SystemEndpoints.Map(api);
+        ApiReference.Map(api);
         api.MapGet("/health", Health).Public();
         api.MapGet("/info", Info).Allow(Role.Viewer);
         api.MapGet("/stream", StreamEndpoint.StreamAsync).Allow(Role.Viewer);
