@@ -14,8 +14,9 @@ internal static class OpenApiSchemas
     private const string SchemaId = "x-schema-id";
     private const string NullableProperty = "x-is-nullable-property";
 
-    public static async Task<IOpenApiSchema> GetAsync(Type type, OpenApiDocument document, Func<Type, Task<OpenApiSchema>> create) =>
-        Componentize(await create(type).ConfigureAwait(false), document);
+    /// <summary>Makes a type's schema with <paramref name="create"/> (a transformer context's) and registers its types as components of <paramref name="document"/>.</summary>
+    public static Func<Type, Task<IOpenApiSchema>> Components(OpenApiDocument document, Func<Type, Task<OpenApiSchema>> create) =>
+        async type => Componentize(await create(type).ConfigureAwait(false), document);
 
     private static IOpenApiSchema Componentize(IOpenApiSchema input, OpenApiDocument document)
     {
