@@ -227,15 +227,9 @@ internal static partial class OpenApiRoutes
         foreach (var content in contents)
         {
             IOpenApiSchema schema;
-            if (content.Json.Count > 0)
+            if (content.Json is { } type)
             {
-                var schemas = new List<IOpenApiSchema>();
-                foreach (var type in content.Json)
-                {
-                    schemas.Add(await schemaOf(type).ConfigureAwait(false));
-                }
-
-                schema = schemas.Count == 1 ? schemas[0] : new OpenApiSchema { OneOf = schemas };
+                schema = await schemaOf(type).ConfigureAwait(false);
             }
             else if (content.Fields.Count > 0)
             {

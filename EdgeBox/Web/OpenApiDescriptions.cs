@@ -10,7 +10,7 @@ namespace EdgeBox.Web;
 /// </summary>
 internal static class OpenApiDescriptions
 {
-    public static readonly FrozenDictionary<string, OperationDoc> Operations = All().ToFrozenDictionary(o => o.Key, StringComparer.Ordinal);
+    public static readonly FrozenDictionary<string, OperationDoc> Operations = All().Concat(PathEditor()).ToFrozenDictionary(o => o.Key, StringComparer.Ordinal);
 
     /// <summary>The groups, in the order a reader meets them.</summary>
     public static readonly IReadOnlyList<(string Name, string Description)> Tags =
@@ -50,6 +50,13 @@ internal static class OpenApiDescriptions
         new("GET /api/v1/info", "getInfo", System, "Version, runtime, host, FFmpeg and ONNX Runtime")
         {
             Responses = [Json<InfoResponse>(200, "Version, runtime, start time and uptime, host load, memory and disk, the FFmpeg libraries and codecs, ONNX Runtime and its execution providers, hardware acceleration.")],
+        },
+        new("GET /api/v1/stream", "getEventStream", System, "Server-Sent Events for the console")
+        {
+            Description = "Events `paths` (the `GET /api/v1/paths` body whenever it changed, checked every second), `event` and `alarm` (each event as it is stored; "
+                + "`alarm` for the ones that need attention), `host` (CPU, memory, disk every 5 s); a comment every 15 s keeps proxies from closing it. "
+                + "A viewer hears only of its paths; a client that reads too slowly loses the oldest events.",
+            Responses = [new(200, "The stream, until the client or the server closes it.") { Content = [new("text/event-stream")] }],
         },
         new("GET /api/v1/sessions", "listSessions", System, "Open client sessions")
         {
@@ -224,7 +231,7 @@ internal static class OpenApiDescriptions
             Responses =
             [
                 Json<ConfigUpdateResponse>(200, "Applied (or unchanged): the new config version and its changes."),
-                new(400, "The settings are refused: every error, nothing changed (an empty body: `error` alone).") { Content = [new("application/json") { Json = [typeof(ConfigErrorsResponse)] }] },
+                Json<ConfigErrorsResponse>(400, "The settings are refused: every error, nothing changed (an empty body: `error` alone)."),
                 Error(409, "The file on disk holds an edit that is not the running config."),
                 Error(413, "The settings are over 64 KiB."),
                 Error(500, "The file could not be written; nothing changed."),
@@ -381,7 +388,7 @@ internal static class OpenApiDescriptions
             [
                 new(200, "The effective configuration as JSON with its version, hash and file; or the YAML text.")
                 {
-                    Content = [new("application/json") { Json = [typeof(ConfigDocumentDto)] }, new("application/yaml")],
+                    Content = [new("application/json") { Json = typeof(ConfigDocumentDto) }, new("application/yaml")],
                 },
             ],
         },
@@ -410,6 +417,49 @@ internal static class OpenApiDescriptions
         {
             Parameters = [PathParameter("version", "The version number.")],
             Responses = [new(200, "The YAML text.") { Content = [new("application/yaml")] }, Error(404, "No such version in the history.")],
+        },
+    ];
+
+    /// <summary>The console's path editor: one configured path, through the config pipeline, without the environment's overrides.</summary>
+    private static IEnumerable<OperationDoc> PathEditor() =>
+    [
+        new("GET /api/v1/config/paths", "listConfiguredPaths", Config, "Configured paths as the file has them")
+        {
+            Responses = [Json<PathConfigListResponse>(200, "Each path: `source`, `sourceOnDemand`, `record` (null: from `pathDefaults`), its other keys as YAML (`other`), all of them (`yaml`), and the effective source and record.")],
+        },
+        new("PUT /api/v1/config/paths/{name}", "putConfiguredPath", Config, "Add or replace a configured path")
+        {
+            Description = "Validated, saved and applied like an edit of the file, which is rewritten in canonical form (comments are not kept); environment overrides are not written into it.",
+            Parameters =
+            [
+                PathParameter("name", PathName),
+                Query("from", ValueKind.Text, "Rename this configured path to `name` in place."),
+                Query("dryRun", ValueKind.Boolean, "Only check and list the changes; nothing is saved."),
+            ],
+            Body = new("The path's settings as a YAML mapping (block or flow), or JSON (keys as in the file).",
+                [new("application/yaml"), new("application/json") { Kind = ValueKind.Object }]),
+            Responses =
+            [
+                Json<ConfigUpdateResponse>(200, "`applied`, `unchanged`, or `valid` for a dry run: the version, hash and changes."),
+                Json<ConfigErrorsResponse>(400, "Refused with every error (`path` like `paths.cam1.source`, `line` counted in the body), or `error` alone for a body that is not one mapping; nothing changed."),
+                Error(404, "No configured path `from` to rename."),
+                Error(409, "A path `name` exists (renaming), or the file on disk holds an edit that is not the running config."),
+                Error(413, "The settings are over 64 KiB."),
+                Error(500, "The file could not be written; nothing changed."),
+            ],
+        },
+        new("DELETE /api/v1/config/paths/{name}", "removeConfiguredPath", Config, "Remove a configured path")
+        {
+            Description = "Its recordings stay.",
+            Parameters = [PathParameter("name", PathName), Query("dryRun", ValueKind.Boolean, "Only check and list the changes; nothing is saved.")],
+            Responses =
+            [
+                Json<ConfigUpdateResponse>(200, "Removed (or `valid` for a dry run): the version, hash and changes."),
+                Json<ConfigErrorsResponse>(400, "Refused by the config pipeline; nothing changed."),
+                Error(404, "No such configured path."),
+                Error(409, "The file on disk holds an edit that is not the running config."),
+                Error(500, "The file could not be written; nothing changed."),
+            ],
         },
     ];
 
@@ -443,13 +493,13 @@ internal static class OpenApiDescriptions
         Responses = [new(200, "The JPEG.") { Content = [new("image/jpeg") { Kind = ValueKind.Binary }] }, Error(404, "No such detection event, or its picture is not stored (yet).")],
     };
 
-    private static ResponseDoc Json<T>(int status, string description) => new(status, description) { Content = [new("application/json") { Json = [typeof(T)] }] };
+    private static ResponseDoc Json<T>(int status, string description) => new(status, description) { Content = [new("application/json") { Json = typeof(T) }] };
 
     private static ResponseDoc Error(int status, string description) => Json<ErrorResponse>(status, description);
 
     private static ResponseDoc NoContent(string description) => new(204, description);
 
-    private static BodyDoc JsonBody<T>(string description) => new(description, [new("application/json") { Json = [typeof(T)] }]);
+    private static BodyDoc JsonBody<T>(string description) => new(description, [new("application/json") { Json = typeof(T) }]);
 
     private static ParameterDoc PathParameter(string name, string description) => new(name, ParameterIn.Path, ValueKind.Text, description) { Required = true };
 

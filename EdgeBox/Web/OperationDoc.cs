@@ -68,13 +68,12 @@ internal sealed record BodyDoc(string Description, IReadOnlyList<ContentDoc> Con
 }
 
 /// <summary>
-/// A body of one media type: a wire type of <see cref="ApiJsonContext"/> (<see cref="Json"/>, several
-/// alternatives become <c>oneOf</c>), an object of the listed <see cref="Fields"/> (a form, or JSON that
-/// has no wire type), or a value of <see cref="Kind"/> (text, bytes).
+/// A body of one media type: a wire type of <see cref="ApiJsonContext"/> (<see cref="Json"/>), an object of the
+/// listed <see cref="Fields"/> (a form, or JSON that has no wire type), or a value of <see cref="Kind"/> (text, bytes).
 /// </summary>
 internal sealed record ContentDoc(string MediaType)
 {
-    public IReadOnlyList<Type> Json { get; init; } = [];
+    public Type? Json { get; init; }
 
     public IReadOnlyList<ParameterDoc> Fields { get; init; } = [];
 
