@@ -29,7 +29,9 @@ internal sealed class ApiReference(IServiceProvider services)
         {
             // EdgeBox writes numbers as numbers: without this every integer would read "a number or a numeric string".
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            // Every context that serializes a body of /api/v1: a type missing here fails the document (and OpenApiTests).
             options.SerializerOptions.TypeInfoResolverChain.Add(ApiJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Add(SystemJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Add(ApiReferenceJsonContext.Default);
         });
         services.AddOpenApi(DocumentName, options =>

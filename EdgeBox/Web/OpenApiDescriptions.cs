@@ -408,6 +408,17 @@ internal static class OpenApiDescriptions
                 Error(500, "The file could not be written; nothing changed."),
             ],
         },
+        new("POST /api/v1/config/validate", "validateConfig", Config, "Check a configuration without applying it")
+        {
+            Description = "With the same environment overrides as the running one. Nothing is applied, written or recorded.",
+            Body = new("The whole configuration, as for `PUT /api/v1/config`: YAML or JSON.", [new("application/yaml"), new("application/json") { Kind = ValueKind.Object }]),
+            Responses =
+            [
+                Json<ConfigValidationResponse>(200, "Valid: the changes saving it would make (those needing a restart marked)."),
+                Json<ConfigErrorsResponse>(400, "Every error, as `PUT /api/v1/config` answers them."),
+                Error(413, "Over 4 MiB."),
+            ],
+        },
         new("GET /api/v1/config/history", "listConfigHistory", Config, "Applied configuration versions, newest first")
         {
             Parameters = [Query("limit", ValueKind.Integer, "At most this many (default 20).")],
@@ -417,6 +428,29 @@ internal static class OpenApiDescriptions
         {
             Parameters = [PathParameter("version", "The version number.")],
             Responses = [new(200, "The YAML text.") { Content = [new("application/yaml")] }, Error(404, "No such version in the history.")],
+        },
+        new("POST /api/v1/config/history/{version}/restore", "restoreConfigVersion", Config, "Roll back to a configuration version")
+        {
+            Description = "Applies that version's text again through the same pipeline as `PUT /api/v1/config` (validated with today's environment, saved, applied, recorded as a new version).",
+            Parameters = [PathParameter("version", "The version number.")],
+            Responses =
+            [
+                Json<ConfigUpdateResponse>(200, "Applied (or unchanged): the new version, its hash and the changes."),
+                Json<ConfigErrorsResponse>(400, "Refused with every error; the running configuration is unchanged."),
+                Error(404, "No such version in the history."),
+                Error(409, "The file on disk holds an edit that is not the running config."),
+                Error(500, "The file could not be written; nothing changed."),
+            ],
+        },
+        new("GET /api/v1/logs", "getLogs", System, "The service's recent log")
+        {
+            Description = "Kept in memory: the last 2,000 events that passed `log.level`.",
+            Parameters =
+            [
+                Query("lines", ValueKind.Integer, "The last this many events (default 200, at most 2,000)."),
+                Query("level", ValueKind.Text, "Only events at or above this level: `trace`, `debug`, `info`, `warn`, `error`, `fatal` (default: all)."),
+            ],
+            Responses = [Json<LogListResponse>(200, "The events, oldest first: time, level, category, message, exception."), Error(400, "An unknown level.")],
         },
     ];
 
