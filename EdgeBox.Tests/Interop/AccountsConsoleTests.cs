@@ -43,13 +43,13 @@ public sealed class AccountsConsoleTests
             await Assertions.Expect(page.Locator("#page-setup")).ToBeVisibleAsync();
             await Screenshots.SaveAsync(page, "accounts-setup");
             string code = (await File.ReadAllTextAsync(Path.Combine(box.Directory.File("data"), "setup-code"))).Trim();
-            await page.GetByLabel("Setup code", new() { Exact = true }).FillAsync("WRONG-CODE1");
-            await page.GetByLabel("Administrator name", new() { Exact = true }).FillAsync("root");
-            await page.GetByLabel("Password (at least 8 characters)", new() { Exact = true }).FillAsync("correct horse");
-            await page.GetByLabel("Password again", new() { Exact = true }).FillAsync("correct horse");
+            await page.Locator("#setup-form").GetByLabel("Setup code", new() { Exact = true }).FillAsync("WRONG-CODE1");
+            await page.Locator("#setup-form").GetByLabel("Administrator name", new() { Exact = true }).FillAsync("root");
+            await page.Locator("#setup-form").GetByLabel("Password (at least 8 characters)", new() { Exact = true }).FillAsync("correct horse");
+            await page.Locator("#setup-form").GetByLabel("Password again", new() { Exact = true }).FillAsync("correct horse");
             await page.GetByRole(AriaRole.Button, new() { Name = "Create administrator" }).ClickAsync();
             await Assertions.Expect(page.Locator("#setup-error")).ToContainTextAsync("setup code is wrong");
-            await page.GetByLabel("Setup code", new() { Exact = true }).FillAsync(code);
+            await page.Locator("#setup-form").GetByLabel("Setup code", new() { Exact = true }).FillAsync(code);
             await page.GetByRole(AriaRole.Button, new() { Name = "Create administrator" }).ClickAsync();
 
             // The dashboard: the demo path's tile with a picture (the snapshot starts the on-demand test pattern).
@@ -99,12 +99,12 @@ public sealed class AccountsConsoleTests
             // Log out: the login page; a wrong password is refused; then the viewer logs in.
             await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
             await Assertions.Expect(page.Locator("#page-login")).ToBeVisibleAsync();
-            await page.GetByLabel("User name", new() { Exact = true }).FillAsync("vera");
-            await page.GetByLabel("Password", new() { Exact = true }).FillAsync("not her password");
+            await page.Locator("#login-form").GetByLabel("User name", new() { Exact = true }).FillAsync("vera");
+            await page.Locator("#login-form").GetByLabel("Password", new() { Exact = true }).FillAsync("not her password");
             await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
             await Assertions.Expect(page.Locator("#login-error")).ToContainTextAsync("wrong user name or password");
             await Screenshots.SaveAsync(page, "accounts-login");
-            await page.GetByLabel("Password", new() { Exact = true }).FillAsync("viewer pass 1");
+            await page.Locator("#login-form").GetByLabel("Password", new() { Exact = true }).FillAsync("viewer pass 1");
             await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
             await Assertions.Expect(page.Locator("#user-name")).ToHaveTextAsync("vera");
 
