@@ -95,6 +95,12 @@ public sealed class PathEditorApiTests
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.DoesNotContain("second", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
 
+        // A name with a slash sent as %2F (what generated clients do) is the same name.
+        (status, _) = await SendAsync(box, HttpMethod.Put, "/api/v1/config/paths/site%2Fdoor", "source: publisher\n");
+        Assert.Equal(HttpStatusCode.OK, status);
+        (_, list) = await SendAsync(box, HttpMethod.Get, "/api/v1/config/paths");
+        Assert.Contains("site/door", list.GetProperty("items").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+
         // An empty body is a path with every default (a publisher path); a body that is not a mapping is refused.
         (status, _) = await SendAsync(box, HttpMethod.Put, "/api/v1/config/paths/empty", "");
         Assert.Equal(HttpStatusCode.OK, status);

@@ -193,6 +193,7 @@ internal static partial class ServiceHost
             HttpsRedirect.Use(app, () => https.IPEndPoint?.Port ?? 0);
         }
 
+        EncodedSlashes.Use(app);
         AuthMiddleware.Use(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         ApiEndpoints.Map(app);
