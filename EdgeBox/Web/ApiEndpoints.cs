@@ -399,7 +399,7 @@ internal static class ApiEndpoints
         changes.Select(c => new ConfigChangeDto(c.Key, Lower(c.Kind.ToString()), c.RequiresRestart)).ToList();
 
     /// <summary>The body as UTF-8 text, or null when it is longer than <paramref name="limit"/> bytes.</summary>
-    private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    internal static async Task<string?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         using var body = new MemoryStream();
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);

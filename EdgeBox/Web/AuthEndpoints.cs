@@ -298,21 +298,15 @@ internal static class AuthEndpoints
     internal static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type)
         where T : class
     {
-        if (request.ContentLength > MaxBody)
+        if (request.ContentLength > MaxBody
+            || await ApiEndpoints.ReadBodyAsync(request, MaxBody, request.HttpContext.RequestAborted).ConfigureAwait(false) is not { Length: > 0 } text)
         {
             return null;
         }
 
         try
         {
-            byte[] buffer = new byte[MaxBody + 1];
-            int length = 0, read;
-            while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
-            {
-                length += read;
-            }
-
-            return length is 0 or > MaxBody ? null : JsonSerializer.Deserialize(buffer.AsSpan(0, length), type);
+            return JsonSerializer.Deserialize(text, type);
         }
         catch (JsonException)
         {

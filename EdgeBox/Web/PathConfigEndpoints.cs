@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using EdgeBox.Configuration;
 using EdgeBox.Security;
@@ -50,7 +49,7 @@ internal static class PathConfigEndpoints
     /// </summary>
     private static async Task<IResult> PutAsync(HttpRequest request, string name, string? from, bool? dryRun, ConfigManager config, CancellationToken token)
     {
-        if (await ReadTextAsync(request, token).ConfigureAwait(false) is not { } body)
+        if (await ApiEndpoints.ReadBodyAsync(request, MaxBody, token).ConfigureAwait(false) is not { } body)
         {
             return Error(413, $"the path settings are larger than {MaxBody / 1024} KB");
         }
@@ -154,23 +153,6 @@ internal static class PathConfigEndpoints
     }
 
     private static ConfigChangeDto ToDto(ConfigChange c) => new(c.Key, c.Kind.ToString().ToLowerInvariant(), c.RequiresRestart);
-
-    private static async Task<string?> ReadTextAsync(HttpRequest request, CancellationToken token)
-    {
-        if (request.ContentLength > MaxBody)
-        {
-            return null;
-        }
-
-        byte[] buffer = new byte[MaxBody + 1];
-        int length = 0, read;
-        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), token).ConfigureAwait(false)) > 0)
-        {
-            length += read;
-        }
-
-        return length > MaxBody ? null : Encoding.UTF8.GetString(buffer, 0, length);
-    }
 
     private static IResult Errors(IReadOnlyList<ConfigError> errors, string? name) =>
         TypedResults.Json(
