@@ -34,7 +34,7 @@ $PublishDir = "$Root/artifacts/publish/EdgeBox/release_$Rid"
 # third-party peers the tests run against (see ../shared/TESTING.md).
 # This list MUST stay identical to APT_PACKAGES in build.sh: change both together.
 $AptPackages = @(
-    'clang', 'zlib1g-dev', 'make', 'gcc', 'pkg-config', 'curl', 'procps', 'ca-certificates'
+    'clang', 'zlib1g-dev', 'make', 'gcc', 'pkg-config', 'curl', 'openssl', 'procps', 'ca-certificates'
     'ffmpeg', 'libavcodec-dev', 'libavformat-dev', 'libavutil-dev', 'libswscale-dev', 'libswresample-dev', 'libavfilter-dev'
     'libsrt1.5-openssl', 'srt-tools'
     'gstreamer1.0-tools', 'gstreamer1.0-plugins-base', 'gstreamer1.0-plugins-good', 'gstreamer1.0-plugins-bad'

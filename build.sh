@@ -18,7 +18,7 @@ PUBLISH_DIR="$ROOT/artifacts/publish/EdgeBox/release_${RID}"
 # System packages: build toolchain for Native AOT and the FFmpeg shim, FFmpeg itself, and the real
 # third-party peers the tests run against (see ../shared/TESTING.md).
 APT_PACKAGES=(
-  clang zlib1g-dev make gcc pkg-config curl procps ca-certificates
+  clang zlib1g-dev make gcc pkg-config curl openssl procps ca-certificates
   ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   libsrt1.5-openssl srt-tools
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
