@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using EdgeBox.Protocols.Rtp;
+using EdgeBox.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeBox.Tests.Unit.Protocols.Rtp;
@@ -731,13 +732,7 @@ public sealed class RtcpFeedbackTests
         }
 
         Round();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++)
-        {
-            Round();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.FewestPerBatch(Round, 50, out _));
         Assert.True(sum > 0);
     }
 

@@ -1,4 +1,5 @@
 using EdgeBox.Protocols.Rtp;
+using EdgeBox.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeBox.Tests.Unit.Protocols.Rtp;
@@ -186,13 +187,7 @@ public sealed class RtpLossDetectorTests
         }
 
         Round();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            Round();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.FewestPerBatch(Round, 20, out _));
         Assert.True(detector.Requested > 1000);
     }
 
