@@ -90,8 +90,9 @@ public sealed class TranscodeSoakTests : IAsyncLifetime
         Assert.True(after.OpenFiles <= before.OpenFiles + 2, $"file descriptors leaked: {before} -> {after}");
         Assert.True(after.Threads <= before.Threads + 4, $"threads leaked: {before} -> {after}");
         // RSS settles only after a few hundred cycles (heaps and caches reach their working size, measured
-        // at ~85 KB a cycle until cycle ~270, then flat); a leaked encoder or decoder costs megabytes a cycle.
-        Assert.True((after.RssKb - before.RssKb) / 90.0 < 200, $"memory grew by more than 200 KB a cycle: {before} -> {after}");
+        // at ~85 KB a cycle until cycle ~270, then flat, and up to ~200 KB on a loaded machine); a leaked x264
+        // encoder with its frame threads, scaler and decoder costs megabytes a cycle.
+        Assert.True((after.RssKb - before.RssKb) / 90.0 < 400, $"memory grew by more than 400 KB a cycle: {before} -> {after}");
         Assert.Equal(100, Count("Transcode cam1/small: libx264 320x180"));
     }
 
