@@ -42,6 +42,7 @@ internal static class ConfigDiff
         Compare(changes, "media", before.Media, after.Media);
         Compare(changes, "codecs", before.Codecs, after.Codecs);
         Compare(changes, "inference", before.Inference, after.Inference);
+        Compare(changes, "uplink", before.Uplink, after.Uplink);
         Compare(changes, "pathDefaults", before.PathDefaults, after.PathDefaults);
 
         var old = before.Paths.ToDictionary(p => p.Name, StringComparer.Ordinal);

@@ -10,6 +10,7 @@ internal enum ConfigSource
     File,
     Signal,
     Api,
+    Fleet,
 }
 
 internal enum ConfigUpdateStatus
@@ -23,8 +24,25 @@ internal enum ConfigUpdateStatus
     Conflict,
 }
 
-/// <summary>The running configuration: the parsed config, the text it came from and its history version.</summary>
-internal sealed record ConfigSnapshot(EdgeBoxConfig Config, string Text, string Hash, long Version);
+/// <summary>
+/// The running configuration: the parsed config, the box's own text (the file) and its hash, and its
+/// history version. A fleet-managed box also has the fleet layers composed over that text.
+/// </summary>
+internal sealed record ConfigSnapshot(EdgeBoxConfig Config, string Text, string Hash, long Version)
+{
+    private readonly string? _effectiveText;
+
+    /// <summary>The fleet layers composed over <see cref="Text"/>; none for a stand-alone box.</summary>
+    public FleetLayers Fleet { get; init; } = FleetLayers.None;
+
+    /// <summary>Local settings the fleet set otherwise and does not let the box override (<c>log.level</c>, <c>paths.cam1</c>).</summary>
+    public IReadOnlyList<string> Overridden { get; init; } = [];
+
+    /// <summary>The text <see cref="Config"/> was loaded from: <see cref="Text"/> with the fleet layers over it.</summary>
+    public string EffectiveText { get => _effectiveText ?? Text; init => _effectiveText = value; }
+
+    public string EffectiveHash => ConfigFile.Hash(EffectiveText);
+}
 
 internal sealed record ConfigUpdateResult(
     ConfigUpdateStatus Status,
@@ -98,7 +116,7 @@ internal sealed partial class ConfigManager : IDisposable
     /// </summary>
     public ConfigValidation Validate(string text)
     {
-        var load = ConfigLoader.Load(text, _environment);
+        var load = Load(Current.Fleet, text).Load;
         return load.IsValid
             ? new ConfigValidation([], ConfigDiff.Compute(Current.Config, load.Config!))
             : new ConfigValidation(load.Errors, []);
@@ -119,10 +137,72 @@ internal sealed partial class ConfigManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs on new fleet layers (the box's own file stays as it is): validated, diffed and applied like any
+    /// other change. <paramref name="persist"/> stores the layers before they are applied (null when it
+    /// worked, else why not), so the box comes back on them after a restart without the broker.
+    /// </summary>
+    public async Task<ConfigUpdateResult> UpdateFleetAsync(FleetLayers fleet, Func<FleetLayers, string?> persist, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = Current;
+            var (composed, load) = Load(fleet, current.Text);
+            if (!load.IsValid)
+            {
+                Log.Rejected(_logger, ConfigSource.Fleet, load.Errors.Count);
+                foreach (var error in load.Errors)
+                {
+                    Log.RejectedError(_logger, error.ToString());
+                }
+
+                _metrics.ConfigUpdate(Name(ConfigSource.Fleet), "rejected");
+                return new ConfigUpdateResult(ConfigUpdateStatus.Rejected, current, load.Errors, []);
+            }
+
+            var changes = ConfigDiff.Compute(current.Config, load.Config!);
+            if (fleet.Version == current.Fleet.Version && composed.Text == current.EffectiveText)
+            {
+                _metrics.ConfigUpdate(Name(ConfigSource.Fleet), "unchanged");
+                return new ConfigUpdateResult(ConfigUpdateStatus.Unchanged, current, [], []);
+            }
+
+            if (persist(fleet) is { } writeError)
+            {
+                Log.WriteFailed(_logger, "the fleet layers", writeError);
+                _metrics.ConfigUpdate(Name(ConfigSource.Fleet), "writefailed");
+                return new ConfigUpdateResult(ConfigUpdateStatus.WriteFailed, current, [], changes, writeError);
+            }
+
+            var next = new ConfigSnapshot(load.Config!, current.Text, current.Hash, current.Version + 1)
+            {
+                Fleet = fleet,
+                Overridden = composed.Overridden,
+                EffectiveText = composed.Text,
+            };
+            var result = Commit(next, changes, ConfigSource.Fleet);
+            _metrics.ConfigUpdate(Name(ConfigSource.Fleet), "applied");
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Composes <paramref name="fleet"/> over the local <paramref name="text"/> and loads the result.</summary>
+    private (ComposedConfig Composed, ConfigLoadResult Load) Load(FleetLayers fleet, string text)
+    {
+        var composed = ConfigLayers.Compose(fleet, text);
+        var load = composed.Errors.Count > 0 ? new ConfigLoadResult(null, composed.Errors) : ConfigLoader.Load(composed.Text, _environment);
+        return (composed, load);
+    }
+
     private ConfigUpdateResult Update(string text, ConfigSource source)
     {
         var current = Current;
-        var load = ConfigLoader.Load(text, _environment);
+        var (composed, load) = Load(current.Fleet, text);
         if (!load.IsValid)
         {
             Log.Rejected(_logger, source, load.Errors.Count);
@@ -164,7 +244,18 @@ internal sealed partial class ConfigManager : IDisposable
             }
         }
 
-        var next = new ConfigSnapshot(load.Config!, text, hash, current.Version + 1);
+        var next = new ConfigSnapshot(load.Config!, text, hash, current.Version + 1)
+        {
+            Fleet = current.Fleet,
+            Overridden = composed.Overridden,
+            EffectiveText = composed.Text,
+        };
+        return Commit(next, changes, source);
+    }
+
+    /// <summary>Makes <paramref name="next"/> the running config: every applier takes it, and it goes into the history.</summary>
+    private ConfigUpdateResult Commit(ConfigSnapshot next, IReadOnlyList<ConfigChange> changes, ConfigSource source)
+    {
         Volatile.Write(ref _current, next);
         foreach (var applier in _appliers)
         {
@@ -180,9 +271,14 @@ internal sealed partial class ConfigManager : IDisposable
         }
 
         string[] described = changes.Select(Describe).ToArray();
+        if (source is ConfigSource.Fleet)
+        {
+            described = [$"fleet {(next.Fleet.IsManaged ? next.Fleet.Version : "none")}", .. described];
+        }
+
         try
         {
-            _history.Add(new ConfigHistoryEntry(next.Version, _time.GetUtcNow(), Name(source), hash, text, described));
+            _history.Add(new ConfigHistoryEntry(next.Version, _time.GetUtcNow(), Name(source), next.Hash, next.Text, described));
         }
         catch (Exception ex) when (ex is LiteDB.LiteException or IOException or UnauthorizedAccessException)
         {

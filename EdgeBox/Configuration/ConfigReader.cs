@@ -7,7 +7,7 @@ namespace EdgeBox.Configuration;
 /// </summary>
 internal sealed partial class ConfigReader
 {
-    private static readonly string[] RootKeys = ["log", "data", "http", "https", "rtsp", "rtmp", "srt", "webrtc", "auth", "media", "codecs", "inference", "pathDefaults", "paths"];
+    private static readonly string[] RootKeys = ["log", "data", "http", "https", "rtsp", "rtmp", "srt", "webrtc", "auth", "media", "codecs", "inference", "uplink", "pathDefaults", "paths"];
     private static readonly string[] LogKeys = ["level", "file", "format"];
     private static readonly string[] ListenerKeys = ["enabled", "address"];
     private static readonly string[] HttpsKeys = ["enabled", "address", "certificate", "key", "redirect"];
@@ -41,6 +41,7 @@ internal sealed partial class ConfigReader
         ["media"] = MediaKeys,
         ["codecs"] = CodecsKeys,
         ["inference"] = InferenceKeys,
+        ["uplink"] = ["deviceId", "groups", "telemetryInterval", "trustedKeys", "requireSignature", "events"], // the scalar and list keys
         ["pathDefaults"] = PathKeys,
     };
 
@@ -76,6 +77,7 @@ internal sealed partial class ConfigReader
                 case "media": config = config with { Media = reader.ReadMedia(value, config.Media) }; break;
                 case "codecs": config = config with { Codecs = reader.ReadCodecs(value, config.Codecs) }; break;
                 case "inference": config = config with { Inference = reader.ReadInference(value, config.Inference) }; break;
+                case "uplink": config = config with { Uplink = reader.ReadUplink(value, config.Uplink) }; break;
                 case "pathDefaults": config = config with { PathDefaults = PathConfig.BuiltInDefaults.Overlay(reader.ReadPath(value, "pathDefaults")) }; break;
                 case "paths": config = config with { Paths = reader.ReadPaths(value) }; break;
             }

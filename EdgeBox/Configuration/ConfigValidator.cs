@@ -58,6 +58,7 @@ internal static class ConfigValidator
         }
 
         Auth(config.Auth, errors, at);
+        UplinkSection(config.Uplink, errors, at);
 
         Path(config.PathDefaults, "pathDefaults", errors, at);
         if (config.PathDefaults.Transcode is { Count: > 0 })
@@ -343,6 +344,98 @@ internal static class ConfigValidator
         else if (user is not null && user.Contains(':', StringComparison.Ordinal))
         {
             errors.Add(at.Error(userKey, "a user name may not contain ':' (Basic authentication separates it from the password with ':')"));
+        }
+    }
+
+    private static void UplinkSection(UplinkConfig uplink, List<ConfigError> errors, ConfigLocator at)
+    {
+        var mqtt = uplink.Mqtt;
+        if (mqtt.Url.Length > 0 && !EdgeBox.Uplink.MqttEndpoint.TryParse(mqtt.Url, out _))
+        {
+            errors.Add(at.Error("uplink.mqtt.url", $"'{mqtt.Url}' is not mqtt://host[:port] or mqtts://host[:port]"));
+        }
+
+        if (mqtt.Protocol is not ("5" or "3.1.1"))
+        {
+            errors.Add(at.Error("uplink.mqtt.protocol", $"expected 5 or 3.1.1, found '{mqtt.Protocol}'"));
+        }
+
+        if ((mqtt.ClientCert.Length > 0) != (mqtt.ClientKey.Length > 0))
+        {
+            errors.Add(at.Error(mqtt.ClientCert.Length > 0 ? "uplink.mqtt.clientKey" : "uplink.mqtt.clientCert", "set clientCert and clientKey together"));
+        }
+
+        if (mqtt.Password.Length > 0 && mqtt.PasswordFile.Length > 0)
+        {
+            errors.Add(at.Error("uplink.mqtt.passwordFile", "set password or passwordFile, not both"));
+        }
+
+        if (mqtt.KeepAlive < TimeSpan.FromSeconds(1) || mqtt.KeepAlive > TimeSpan.FromHours(18))
+        {
+            errors.Add(at.Error("uplink.mqtt.keepAlive", "must be from 1s to 18h"));
+        }
+
+        if (mqtt.ReconnectMaxDelay < TimeSpan.FromSeconds(1))
+        {
+            errors.Add(at.Error("uplink.mqtt.reconnectMaxDelay", "must be at least 1s"));
+        }
+
+        foreach (var (key, url) in new[] { ("uplink.http.configUrl", uplink.Http.ConfigUrl), ("uplink.http.reportUrl", uplink.Http.ReportUrl) })
+        {
+            if (url.Length > 0 && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            {
+                errors.Add(at.Error(key, $"'{url}' is not an http:// or https:// URL"));
+            }
+        }
+
+        if (uplink.Http.ReportUrl.Length > 0 && uplink.Http.ConfigUrl.Length == 0)
+        {
+            errors.Add(at.Error("uplink.http.reportUrl", "reports follow the polls of uplink.http.configUrl: set it too"));
+        }
+
+        if (uplink.Http.Interval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add(at.Error("uplink.http.interval", "must be at least 1s"));
+        }
+
+        if (uplink.DeviceId.Length > 0 && EdgeBox.Uplink.Topics.NameError(uplink.DeviceId) is { } deviceError)
+        {
+            errors.Add(at.Error("uplink.deviceId", deviceError));
+        }
+
+        for (int i = 0; i < uplink.Groups.Count; i++)
+        {
+            if (EdgeBox.Uplink.Topics.NameError(uplink.Groups[i]) is { } groupError)
+            {
+                errors.Add(at.Error($"uplink.groups[{i}]", groupError));
+            }
+            else if (uplink.Groups.Take(i).Contains(uplink.Groups[i], StringComparer.Ordinal))
+            {
+                errors.Add(at.Error($"uplink.groups[{i}]", $"'{uplink.Groups[i]}' is listed twice"));
+            }
+        }
+
+        if (uplink.TelemetryInterval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add(at.Error("uplink.telemetryInterval", "must be at least 1s"));
+        }
+
+        for (int i = 0; i < uplink.TrustedKeys.Count; i++)
+        {
+            if (EdgeBox.Uplink.FleetSignature.KeyError(uplink.TrustedKeys[i]) is { } keyError)
+            {
+                errors.Add(at.Error($"uplink.trustedKeys[{i}]", keyError));
+            }
+        }
+
+        if (uplink.RequireSignature && uplink.TrustedKeys.Count == 0)
+        {
+            errors.Add(at.Error("uplink.requireSignature", "list the public keys that may sign in uplink.trustedKeys"));
+        }
+
+        if (uplink.OutboxMaxAge < TimeSpan.FromMinutes(1))
+        {
+            errors.Add(at.Error("uplink.outbox.maxAge", "must be at least 1m"));
         }
     }
 

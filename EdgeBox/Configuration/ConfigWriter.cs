@@ -84,6 +84,8 @@ internal static class ConfigWriter
         Pair(e, "runtimeLibrary", config.Inference.RuntimeLibrary);
         End(e);
 
+        Uplink(e, config.Uplink);
+
         Key(e, "pathDefaults");
         Path(e, config.PathDefaults);
 
@@ -346,6 +348,45 @@ internal static class ConfigWriter
         }
 
         e.Emit(new SequenceEnd());
+    }
+
+    private static void Uplink(Emitter e, UplinkConfig uplink)
+    {
+        Key(e, "uplink");
+        Begin(e);
+        Key(e, "mqtt");
+        Begin(e);
+        Pair(e, "url", uplink.Mqtt.Url);
+        Pair(e, "username", uplink.Mqtt.Username);
+        Pair(e, "password", uplink.Mqtt.Password);
+        Pair(e, "passwordFile", uplink.Mqtt.PasswordFile);
+        Pair(e, "clientCert", uplink.Mqtt.ClientCert);
+        Pair(e, "clientKey", uplink.Mqtt.ClientKey);
+        Pair(e, "ca", uplink.Mqtt.Ca);
+        Pair(e, "protocol", uplink.Mqtt.Protocol);
+        Pair(e, "keepAlive", DurationText.Format(uplink.Mqtt.KeepAlive));
+        Pair(e, "reconnectMaxDelay", DurationText.Format(uplink.Mqtt.ReconnectMaxDelay));
+        End(e);
+        Key(e, "http");
+        Begin(e);
+        Pair(e, "configUrl", uplink.Http.ConfigUrl);
+        Pair(e, "reportUrl", uplink.Http.ReportUrl);
+        Pair(e, "interval", DurationText.Format(uplink.Http.Interval));
+        Pair(e, "token", uplink.Http.Token);
+        Pair(e, "ca", uplink.Http.Ca);
+        End(e);
+        Pair(e, "deviceId", uplink.DeviceId);
+        FlowList(e, "groups", uplink.Groups);
+        Pair(e, "telemetryInterval", DurationText.Format(uplink.TelemetryInterval));
+        FlowList(e, "trustedKeys", uplink.TrustedKeys);
+        Pair(e, "requireSignature", uplink.RequireSignature);
+        Key(e, "outbox");
+        e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Flow));
+        Pair(e, "maxEvents", Number(uplink.OutboxMaxEvents));
+        Pair(e, "maxAge", DurationText.Format(uplink.OutboxMaxAge));
+        e.Emit(new MappingEnd());
+        FlowList(e, "events", uplink.Events);
+        End(e);
     }
 
     private static void Listener(Emitter e, string name, ListenerConfig listener)

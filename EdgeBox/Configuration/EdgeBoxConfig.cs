@@ -32,6 +32,8 @@ internal sealed record EdgeBoxConfig
 
     public InferenceConfig Inference { get; init; } = new();
 
+    public UplinkConfig Uplink { get; init; } = new();
+
     /// <summary>Settings every path starts from; a path's own keys override them.</summary>
     public PathConfig PathDefaults { get; init; } = PathConfig.BuiltInDefaults;
 

@@ -22,7 +22,7 @@ internal static class LoggingSetup
         _ => LogEventLevel.Information,
     };
 
-    public static Logger Create(LogConfig config, string dataDirectory, LoggingLevelSwitch level, RecentLogSink recent)
+    public static Logger Create(LogConfig config, LogFiles files, LoggingLevelSwitch level, RecentLogSink recent)
     {
         var logger = new LoggerConfiguration()
             .MinimumLevel.ControlledBy(level)
@@ -38,15 +38,9 @@ internal static class LoggingSetup
             ? logger.WriteTo.Console(new CompactJsonFormatter())
             : logger.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
 
-        if (config.File)
+        if (files.Enabled)
         {
-            logger = logger.WriteTo.File(
-                new CompactJsonFormatter(),
-                Path.Combine(dataDirectory, "logs", "edgebox-.log"),
-                rollingInterval: RollingInterval.Day,
-                fileSizeLimitBytes: 50 * 1024 * 1024,
-                rollOnFileSizeLimit: true,
-                retainedFileCountLimit: 14);
+            logger = logger.WriteTo.Sink(files);
         }
 
         return logger.CreateLogger();

@@ -21,5 +21,13 @@ internal static partial class ServiceHost
 
         [LoggerMessage(EventId = EventIds.Stopped, EventName = "Stopped", Level = LogLevel.Information, Message = "EdgeBox stopped")]
         public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(EventId = EventIds.UplinkApplied, EventName = "FleetManaged", Level = LogLevel.Information,
+            Message = "Configuration is fleet-managed: running on {Version} over the file")]
+        public static partial void FleetManaged(ILogger logger, string version);
+
+        [LoggerMessage(EventId = EventIds.UplinkStoreFailed, EventName = "FleetLayersUnusable", Level = LogLevel.Error,
+            Message = "Fleet config not used at start-up: {Reason}")]
+        public static partial void FleetLayersUnusable(ILogger logger, string reason);
     }
 }

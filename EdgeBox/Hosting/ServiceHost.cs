@@ -40,6 +40,11 @@ internal static partial class ServiceHost
             return 1;
         }
 
+        // A fleet-managed box starts on the fleet layers it last applied, without waiting for the broker.
+        var fleetStore = new Uplink.FleetStore(data);
+        var (snapshot, fleetProblem) = StartupSnapshot(fleetStore, text, load.Config!, environment);
+        config = snapshot.Config;
+
         if (ResolveListenAddresses(config.Http) is not { } httpEndpoints)
         {
             await stderr.WriteLineAsync($"edgebox: http.address '{config.Http.Address}': the host name does not resolve to an address").ConfigureAwait(false);
@@ -62,10 +67,19 @@ internal static partial class ServiceHost
         var time = TimeProvider.System;
         var level = new LoggingLevelSwitch(LoggingSetup.ToSerilog(config.Log.Level));
         var recentLog = new RecentLogSink();
-        using var serilog = LoggingSetup.Create(config.Log, data, level, recentLog);
+        using var logFiles = new LogFiles(data, config.Log.File, time);
+        using var serilog = LoggingSetup.Create(config.Log, logFiles, level, recentLog);
         using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog);
         var startupLog = loggerFactory.CreateLogger("EdgeBox.Hosting.ServiceHost");
         Log.Starting(startupLog, BuildInfo.Version, file.Path, file.Exists ? "file" : "built-in default", data);
+        if (fleetProblem is not null)
+        {
+            Log.FleetLayersUnusable(startupLog, fleetProblem);
+        }
+        else if (snapshot.Fleet.IsManaged)
+        {
+            Log.FleetManaged(startupLog, snapshot.Fleet.Version);
+        }
 
         HttpsCertificate? certificate = null;
         if (httpsEndpoints.Count > 0)
@@ -164,7 +178,7 @@ internal static partial class ServiceHost
             () => sp.GetRequiredService<PathManager>().Paths));
         services.AddSingleton(sp => new ConfigManager(
             file,
-            new ConfigSnapshot(config, text, ConfigFile.Hash(text), 0),
+            snapshot,
             sp.GetRequiredService<ConfigHistoryStore>(),
             environment,
             sp.GetServices<IConfigApplier>(),
@@ -172,6 +186,19 @@ internal static partial class ServiceHost
             sp.GetRequiredService<EdgeBoxMetrics>(),
             sp.GetRequiredService<ILogger<ConfigManager>>()));
         services.AddHostedService<ConfigWatcher>();
+        services.AddSingleton(logFiles);
+        services.AddSingleton(fleetStore);
+        services.AddSingleton<Uplink.UplinkStatus>();
+        services.AddSingleton(sp => new Uplink.UplinkOutbox(sp.GetRequiredService<EdgeBoxDatabase>(), time));
+        services.AddSingleton(sp => new Uplink.UplinkServices(
+            sp.GetRequiredService<ConfigManager>(), fleetStore, sp.GetRequiredService<Uplink.UplinkOutbox>(), sp.GetRequiredService<PathManager>(),
+            sp.GetRequiredService<SourceSupervisor>(), sp.GetRequiredService<HealthService>(), sp.GetRequiredService<HostStats>(),
+            sp.GetRequiredService<NativeCapabilities>(), sp.GetRequiredService<ServiceState>(), sp.GetRequiredService<Recording.RecordingManager>(),
+            sp.GetRequiredService<Inference.DetectionService>(), sp.GetRequiredService<Codecs.SnapshotService>(), logFiles, time));
+        services.AddSingleton(sp => new Uplink.UplinkService(config.Uplink, sp.GetRequiredService<Uplink.UplinkServices>, sp.GetRequiredService<Uplink.UplinkOutbox>(),
+            sp.GetRequiredService<Events.EventBus>(), sp.GetRequiredService<Uplink.UplinkStatus>(), time, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IConfigApplier>(sp => sp.GetRequiredService<Uplink.UplinkService>());
+        services.AddHostedService(sp => sp.GetRequiredService<Uplink.UplinkService>());
         ApiReference.AddServices(services);
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("edgebox", serviceVersion: BuildInfo.Version, serviceInstanceId: Environment.MachineName))
@@ -233,6 +260,38 @@ internal static partial class ServiceHost
     /// Finds the config text: <c>--config FILE</c>, else <c>&lt;data&gt;/edgebox.yml</c> when present, else the
     /// built-in default. <c>--data</c> wins over the file's <c>data</c> key (as the variable EDGEBOX_DATA).
     /// </summary>
+    /// <summary>
+    /// The config the service starts on: the file with the stored fleet layers over it (those of the
+    /// groups the file still lists). When the two no longer validate together, the file alone, and why.
+    /// </summary>
+    private static (ConfigSnapshot Snapshot, string? Problem) StartupSnapshot(Uplink.FleetStore store, string text, EdgeBoxConfig local,
+        IReadOnlyDictionary<string, string> environment)
+    {
+        var plain = new ConfigSnapshot(local, text, ConfigFile.Hash(text), 0);
+        var (stored, error) = store.Load();
+        if (error is not null)
+        {
+            return (plain, error);
+        }
+
+        var order = Uplink.FleetReconciler.Order(Uplink.DeviceIdentity.Resolve(local.Uplink), local.Uplink.Groups);
+        var fleet = Uplink.FleetReconciler.Filter(stored, order);
+        if (!fleet.IsManaged)
+        {
+            return (plain, null);
+        }
+
+        var composed = ConfigLayers.Compose(fleet, text);
+        var load = composed.Errors.Count > 0 ? new ConfigLoadResult(null, composed.Errors) : ConfigLoader.Load(composed.Text, environment);
+        if (!load.IsValid)
+        {
+            return (plain, $"the stored fleet config {fleet.Version} does not validate with {ConfigFile.Hash(text)[..12]}: "
+                + string.Join("; ", load.Errors.Select(e => e.ToString())) + "; starting on the file alone");
+        }
+
+        return (new ConfigSnapshot(load.Config!, text, plain.Hash, 0) { Fleet = fleet, Overridden = composed.Overridden, EffectiveText = composed.Text }, null);
+    }
+
     internal static (ConfigFile File, string Text, ConfigLoadResult Load)? ResolveConfig(
         string? configPath, string? dataOverride, Dictionary<string, string> environment, TextWriter stderr)
     {

@@ -137,6 +137,21 @@ internal static class EventIds
     public const int AccountChanged = 1205;
     public const int TokenRejected = 1206;
 
+    // Uplink: 1300-1399
+    public const int UplinkConnected = 1300;
+    public const int UplinkLost = 1301;
+    public const int UplinkConnectFailed = 1302;
+    public const int UplinkDesired = 1303;
+    public const int UplinkCommand = 1304;
+    public const int UplinkGoodbyeFailed = 1305;
+    public const int UplinkResponseFailed = 1306;
+    public const int UplinkApplied = 1307;
+    public const int UplinkRejected = 1308;
+    public const int UplinkStoreFailed = 1309;
+    public const int UplinkDisabled = 1310;
+    public const int UplinkPollFailed = 1311;
+    public const int UplinkOutboxFailed = 1312;
+
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;
 }

@@ -18,6 +18,7 @@ internal static class StorageVerifier
             results.Add(RoundTrip(db, EventShape.Instance));
             results.Add(RoundTrip(db, SegmentShape.Instance));
             results.Add(RoundTrip(db, ClipShape.Instance));
+            results.Add(RoundTrip(db, OutboxShape.Instance));
         }
 
         File.Delete(scratchFile);

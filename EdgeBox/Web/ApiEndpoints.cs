@@ -101,18 +101,22 @@ internal static class ApiEndpoints
         TypedResults.Json(PathList(http, config, paths, sources), ApiJsonContext.Default.PathListResponse);
 
     /// <summary>The paths the caller may see: the active ones, then the configured ones that are idle.</summary>
-    internal static PathListResponse PathList(HttpContext http, ConfigManager config, PathManager paths, SourceSupervisor sources)
+    internal static PathListResponse PathList(HttpContext http, ConfigManager config, PathManager paths, SourceSupervisor sources) =>
+        PathList(http.CanSee, config, paths, sources);
+
+    /// <summary>The paths <paramref name="canSee"/> lets through: the active ones, then the configured ones that are idle.</summary>
+    internal static PathListResponse PathList(Func<string, bool> canSee, ConfigManager config, PathManager paths, SourceSupervisor sources)
     {
         var current = config.Current.Config;
         var items = new List<PathDto>();
         var listed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in paths.Paths.Where(p => http.CanSee(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal))
+        foreach (var path in paths.Paths.Where(p => canSee(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             items.Add(ToDto(path, sources));
             listed.Add(path.Name);
         }
 
-        foreach (var configured in current.Paths.Where(p => !listed.Contains(p.Name) && http.CanSee(p.Name)))
+        foreach (var configured in current.Paths.Where(p => !listed.Contains(p.Name) && canSee(p.Name)))
         {
             var effective = current.EffectivePath(configured);
             items.Add(new PathDto(configured.Name, configured.IsRegex, ShownSource(effective.Source), effective.Record ?? false,

@@ -1,0 +1,422 @@
+using System.Buffers;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using EdgeBox.Configuration;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace EdgeBox.Uplink;
+
+/// <summary>What the uplink needs from the box it speaks for (the service, or a simulated box in the benchmark).</summary>
+internal interface IFleetDevice
+{
+    /// <summary>The retained state message: online, version, groups, capabilities, addresses.</summary>
+    byte[] State(bool online, string? reason);
+
+    byte[] Telemetry();
+
+    /// <summary>Runs on the desired documents received so far (layer → document; null: the layer was removed); returns the reported state.</summary>
+    Task<byte[]> ReconcileAsync(IReadOnlyDictionary<string, string?> desired, CancellationToken cancellationToken);
+
+    /// <summary>Runs a command (<c>.../cmd/NAME</c>); returns the response.</summary>
+    Task<byte[]> CommandAsync(string name, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+
+    /// <summary>Events waiting for the broker, or null when the device sends none.</summary>
+    UplinkOutbox? Outbox { get; }
+}
+
+/// <summary>Where the uplink connects and as whom.</summary>
+internal sealed record MqttUplinkOptions(MqttUplinkConfig Mqtt, string DeviceId, IReadOnlyList<string> Groups, TimeSpan TelemetryInterval);
+
+/// <summary>
+/// One box's MQTT session with the fleet broker (config/uplink.md): connects with backoff and jitter,
+/// publishes the retained state (with an <c>offline</c> last will), telemetry on a timer, the outbox's
+/// events in order (QoS 1, removed once the broker acknowledged them), and hands the desired-config
+/// documents and commands it receives to the device. Everything it sends is re-sent after a reconnect
+/// from the device's current state, so an outage loses nothing that was queued.
+/// </summary>
+internal sealed partial class MqttUplink : IDisposable
+{
+    /// <summary>Desired documents arrive one per topic; this long after the last one, they are applied together.</summary>
+    public static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(300);
+
+    private const int OutboxBatch = 100;
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly MqttUplinkOptions _options;
+    private readonly IFleetDevice _device;
+    private readonly UplinkStatus _status;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, string?> _desired = new(StringComparer.Ordinal);
+    private long _desiredChangedAt = -1;
+    private volatile IMqttClient? _client;
+
+    public MqttUplink(MqttUplinkOptions options, IFleetDevice device, UplinkStatus status, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _device = device;
+        _status = status;
+        _time = time;
+        _logger = logger;
+    }
+
+    public void Dispose() => _wake.Dispose();
+
+    /// <summary>Wakes the sender (an event was queued).</summary>
+    public void Wake() => _wake.Release();
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        var factory = new MqttClientFactory();
+        string broker = Describe();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var client = factory.CreateMqttClient();
+            bool connected = false;
+            try
+            {
+                var options = BuildOptions();
+                client.ApplicationMessageReceivedAsync += OnMessageAsync;
+                using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    connectTimeout.CancelAfter(ConnectTimeout);
+                    var result = await client.ConnectAsync(options, connectTimeout.Token).ConfigureAwait(false);
+                    if (result.ResultCode != MqttClientConnectResultCode.Success)
+                    {
+                        throw new UplinkException($"the broker refused the connection: {result.ResultCode} {result.ReasonString}");
+                    }
+                }
+
+                connected = true;
+                _client = client;
+                delay = TimeSpan.FromSeconds(1);
+                _status.SetConnected(_time.GetUtcNow());
+                Log.Connected(_logger, broker, _options.DeviceId);
+                await SessionAsync(client, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                string reason = ex is UplinkException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+                _status.SetDisconnected(reason);
+                if (connected)
+                {
+                    Log.Lost(_logger, broker, reason);
+                }
+                else
+                {
+                    Log.ConnectFailed(_logger, broker, reason, delay.TotalSeconds);
+                }
+            }
+            finally
+            {
+                _client = null;
+                client.ApplicationMessageReceivedAsync -= OnMessageAsync;
+            }
+
+            if (stoppingToken.IsCancellationRequested)
+            {
+                await GoodbyeAsync(client).ConfigureAwait(false);
+                break;
+            }
+
+            // Full jitter on top of the doubling wait, so a fleet that lost its broker does not return in step.
+            var wait = delay + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.Mqtt.ReconnectMaxDelay.Ticks));
+            try
+            {
+                await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        _status.SetDisconnected("stopped");
+    }
+
+    /// <summary>A connected session: state, subscriptions, then telemetry, events and desired configs until the connection drops.</summary>
+    private async Task SessionAsync(IMqttClient client, CancellationToken stoppingToken)
+    {
+        string id = _options.DeviceId;
+        await PublishAsync(client, Topics.State(id), _device.State(online: true, null), retain: true, stoppingToken).ConfigureAwait(false);
+        var subscribe = new MqttClientSubscribeOptionsBuilder();
+        foreach (string group in _options.Groups)
+        {
+            subscribe.WithTopicFilter(Topics.GroupDesired(group), MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        subscribe.WithTopicFilter(Topics.DeviceDesired(id), MqttQualityOfServiceLevel.AtLeastOnce);
+        subscribe.WithTopicFilter(Topics.Commands(id), MqttQualityOfServiceLevel.AtLeastOnce);
+        await client.SubscribeAsync(subscribe.Build(), stoppingToken).ConfigureAwait(false);
+
+        long nextTelemetry = 0;
+        while (client.IsConnected)
+        {
+            stoppingToken.ThrowIfCancellationRequested();
+            long now = _time.GetTimestamp();
+            if (now >= nextTelemetry)
+            {
+                await PublishAsync(client, Topics.Telemetry(id), _device.Telemetry(), retain: true, stoppingToken).ConfigureAwait(false);
+                _status.SetTelemetry(_time.GetUtcNow());
+                nextTelemetry = now + (long)(_options.TelemetryInterval.TotalSeconds * _time.TimestampFrequency);
+            }
+
+            if (DesiredToApply(now) is { } desired)
+            {
+                byte[] reported = await _device.ReconcileAsync(desired, stoppingToken).ConfigureAwait(false);
+                await PublishAsync(client, Topics.Reported(id), reported, retain: true, stoppingToken).ConfigureAwait(false);
+                _status.SetSynced(_time.GetUtcNow());
+            }
+
+            await SendOutboxAsync(client, stoppingToken).ConfigureAwait(false);
+
+            var wait = _time.GetElapsedTime(now, nextTelemetry);
+            lock (_gate)
+            {
+                if (_desiredChangedAt >= 0)
+                {
+                    var settle = SettleDelay - _time.GetElapsedTime(_desiredChangedAt, now);
+                    wait = settle < wait ? settle : wait;
+                }
+            }
+
+            // Wake at least every second to notice a dropped connection.
+            wait = TimeSpan.FromMilliseconds(Math.Clamp(wait.TotalMilliseconds, 1, 1000));
+            await _wake.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+        }
+
+        throw new UplinkException("the connection to the broker closed");
+    }
+
+    /// <summary>The desired documents when some arrived and none has for <see cref="SettleDelay"/>; else null.</summary>
+    private Dictionary<string, string?>? DesiredToApply(long now)
+    {
+        lock (_gate)
+        {
+            if (_desiredChangedAt < 0 || _time.GetElapsedTime(_desiredChangedAt, now) < SettleDelay)
+            {
+                return null;
+            }
+
+            _desiredChangedAt = -1;
+            return new Dictionary<string, string?>(_desired, StringComparer.Ordinal);
+        }
+    }
+
+    private async Task SendOutboxAsync(IMqttClient client, CancellationToken cancellationToken)
+    {
+        if (_device.Outbox is not { } outbox)
+        {
+            return;
+        }
+
+        string topic = Topics.Events(_options.DeviceId);
+        while (outbox.Count > 0)
+        {
+            var batch = outbox.Peek(OutboxBatch);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            long dropped = outbox.Dropped;
+            foreach (var entry in batch)
+            {
+                string message = $"{{\"id\":{entry.Id},\"device\":\"{_options.DeviceId}\",\"dropped\":{dropped},\"event\":{entry.Body}}}";
+                await PublishAsync(client, topic, Encoding.UTF8.GetBytes(message), retain: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            outbox.Acknowledge(batch[^1].Id);
+            _status.SetSent(batch.Count);
+        }
+    }
+
+    private static async Task PublishAsync(IMqttClient client, string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithRetainFlag(retain)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        if (!result.IsSuccess)
+        {
+            throw new UplinkException($"the broker refused a message on {topic}: {result.ReasonCode} {result.ReasonString}");
+        }
+    }
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        var message = e.ApplicationMessage;
+        string topic = message.Topic;
+        if (Topics.LayerOf(topic) is { } layer)
+        {
+            string? text = message.Payload.Length == 0 ? null : Encoding.UTF8.GetString(message.Payload);
+            lock (_gate)
+            {
+                _desired[layer] = text;
+                _desiredChangedAt = _time.GetTimestamp();
+            }
+
+            Log.Desired(_logger, layer, text is null ? "removed" : $"{text.Length} characters");
+            _wake.Release();
+        }
+        else if (Topics.CommandOf(_options.DeviceId, topic) is { } command && !message.Retain && _client is { } client)
+        {
+            // Off the receive loop: a command may take a while (a snapshot), and the loop must go on.
+            _ = RunCommandAsync(client, command, message.Payload.ToArray(), message.ResponseTopic, message.CorrelationData);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs a command and publishes its response (to the MQTT 5 response topic when the request names one, with its correlation data).</summary>
+    private async Task RunCommandAsync(IMqttClient client, string command, byte[] payload, string? responseTopic, byte[]? correlation)
+    {
+        byte[] response;
+        try
+        {
+            response = await _device.CommandAsync(command, payload, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            response = Encoding.UTF8.GetBytes($"{{\"ok\":false,\"error\":{System.Text.Json.JsonSerializer.Serialize(ex.Message, UplinkJsonContext.Default.String)}}}");
+        }
+
+        Log.Command(_logger, command);
+        try
+        {
+            var reply = new MqttApplicationMessageBuilder()
+                .WithTopic(string.IsNullOrEmpty(responseTopic) ? Topics.CommandResponse(_options.DeviceId, command) : responseTopic)
+                .WithPayload(response)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+            if (correlation is { Length: > 0 })
+            {
+                reply.WithCorrelationData(correlation);
+            }
+
+            using var timeout = new CancellationTokenSource(ConnectTimeout);
+            await client.PublishAsync(reply.Build(), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ResponseFailed(_logger, command, ex.Message);
+        }
+    }
+
+    /// <summary>On shutdown: the retained state says offline (the last will covers only lost connections), then a clean disconnect.</summary>
+    private async Task GoodbyeAsync(IMqttClient client)
+    {
+        if (!client.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await PublishAsync(client, Topics.State(_options.DeviceId), _device.State(online: false, "shutdown"), retain: true, timeout.Token).ConfigureAwait(false);
+            await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.GoodbyeFailed(_logger, ex.Message);
+        }
+    }
+
+    private MqttClientOptions BuildOptions()
+    {
+        var mqtt = _options.Mqtt;
+        if (!MqttEndpoint.TryParse(mqtt.Url, out var endpoint))
+        {
+            throw new UplinkException($"uplink.mqtt.url '{mqtt.Url}' is not mqtt://host[:port] or mqtts://host[:port]");
+        }
+
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(endpoint.Host, endpoint.Port)
+            .WithClientId("edgebox-" + _options.DeviceId)
+            .WithProtocolVersion(mqtt.Protocol == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500)
+            .WithKeepAlivePeriod(mqtt.KeepAlive)
+            .WithCleanSession(true)
+            .WithTimeout(ConnectTimeout)
+            .WithWillTopic(Topics.State(_options.DeviceId))
+            .WithWillPayload(_device.State(online: false, "connection lost"))
+            .WithWillRetain(true)
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        string password = mqtt.PasswordFile.Length > 0 ? ReadPasswordFile(mqtt.PasswordFile) : mqtt.Password;
+        if (mqtt.Username.Length > 0)
+        {
+            builder.WithCredentials(mqtt.Username, password);
+        }
+
+        if (endpoint.Tls)
+        {
+            builder.WithTlsOptions(UplinkTls.Configure(mqtt.Ca, mqtt.ClientCert, mqtt.ClientKey, endpoint.Host));
+        }
+
+        return builder.Build();
+    }
+
+    private static string ReadPasswordFile(string path)
+    {
+        try
+        {
+            string text = Infrastructure.SmallFile.ReadText(path, 4096) ?? throw new UplinkException($"uplink.mqtt.passwordFile {path} is larger than 4 KB");
+            return text.Split('\n')[0].TrimEnd('\r');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UplinkException($"uplink.mqtt.passwordFile {path}: {ex.Message}");
+        }
+    }
+
+    private string Describe() => MqttEndpoint.TryParse(_options.Mqtt.Url, out var endpoint) ? endpoint.ToString() : _options.Mqtt.Url;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkConnected, EventName = "UplinkConnected", Level = LogLevel.Information,
+            Message = "Uplink connected to {Broker} as device {Device}")]
+        public static partial void Connected(ILogger logger, string broker, string device);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkLost, EventName = "UplinkLost", Level = LogLevel.Warning,
+            Message = "Uplink to {Broker} lost ({Reason}); the box runs on its last applied config and queues its events")]
+        public static partial void Lost(ILogger logger, string broker, string reason);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkConnectFailed, EventName = "UplinkConnectFailed", Level = LogLevel.Warning,
+            Message = "Uplink cannot reach {Broker} ({Reason}); trying again in about {Seconds} s")]
+        public static partial void ConnectFailed(ILogger logger, string broker, string reason, double seconds);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkDesired, EventName = "UplinkDesired", Level = LogLevel.Information,
+            Message = "Uplink received the desired config of {Layer}: {What}")]
+        public static partial void Desired(ILogger logger, string layer, string what);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkCommand, EventName = "UplinkCommand", Level = LogLevel.Information,
+            Message = "Uplink ran command {Command}")]
+        public static partial void Command(ILogger logger, string command);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkResponseFailed, EventName = "UplinkResponseFailed", Level = LogLevel.Warning,
+            Message = "Uplink could not send the response to command {Command}: {Reason}")]
+        public static partial void ResponseFailed(ILogger logger, string command, string reason);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkGoodbyeFailed, EventName = "UplinkGoodbyeFailed", Level = LogLevel.Debug,
+            Message = "Uplink could not say goodbye to the broker: {Reason}")]
+        public static partial void GoodbyeFailed(ILogger logger, string reason);
+    }
+}
+
+/// <summary>An uplink failure with a message meant for the log and the console.</summary>
+internal sealed class UplinkException(string message) : Exception(message);
