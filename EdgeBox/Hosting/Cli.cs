@@ -8,7 +8,7 @@ using EdgeBox.Storage;
 namespace EdgeBox.Hosting;
 
 /// <summary>
-/// The command line: <c>run</c>, <c>config check|show</c>, <c>version</c>, <c>storage verify</c>, <c>models</c>, <c>users</c>, <c>tokens</c>.
+/// The command line: <c>run</c>, <c>config check|show</c>, <c>version</c>, <c>storage verify</c>, <c>models</c>, <c>users</c>, <c>tokens</c>, <c>fleet</c>.
 /// Parse errors print one line and the usage of the command that was meant, and exit 2.
 /// </summary>
 internal static class Cli
@@ -81,7 +81,7 @@ internal static class Cli
 
         return new RootCommand("EdgeBox: edge media server (RTSP, RTMP, SRT, WebRTC, LL-HLS), transcoding, analytics and recording")
         {
-            run, config, version, storage, models, users, tokens, probe,
+            run, config, version, storage, models, users, tokens, FleetCommands.Build(stdout, stderr), probe,
         };
     }
 

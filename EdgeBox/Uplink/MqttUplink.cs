@@ -338,51 +338,12 @@ internal sealed partial class MqttUplink : IDisposable
         }
     }
 
-    private MqttClientOptions BuildOptions()
-    {
-        var mqtt = _options.Mqtt;
-        if (!MqttEndpoint.TryParse(mqtt.Url, out var endpoint))
-        {
-            throw new UplinkException($"uplink.mqtt.url '{mqtt.Url}' is not mqtt://host[:port] or mqtts://host[:port]");
-        }
-
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(endpoint.Host, endpoint.Port)
-            .WithClientId("edgebox-" + _options.DeviceId)
-            .WithProtocolVersion(mqtt.Protocol == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500)
-            .WithKeepAlivePeriod(mqtt.KeepAlive)
-            .WithCleanSession(true)
-            .WithTimeout(ConnectTimeout)
-            .WithWillTopic(Topics.State(_options.DeviceId))
-            .WithWillPayload(_device.State(online: false, "connection lost"))
-            .WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        string password = mqtt.PasswordFile.Length > 0 ? ReadPasswordFile(mqtt.PasswordFile) : mqtt.Password;
-        if (mqtt.Username.Length > 0)
-        {
-            builder.WithCredentials(mqtt.Username, password);
-        }
-
-        if (endpoint.Tls)
-        {
-            builder.WithTlsOptions(UplinkTls.Configure(mqtt.Ca, mqtt.ClientCert, mqtt.ClientKey, endpoint.Host));
-        }
-
-        return builder.Build();
-    }
-
-    private static string ReadPasswordFile(string path)
-    {
-        try
-        {
-            string text = Infrastructure.SmallFile.ReadText(path, 4096) ?? throw new UplinkException($"uplink.mqtt.passwordFile {path} is larger than 4 KB");
-            return text.Split('\n')[0].TrimEnd('\r');
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UplinkException($"uplink.mqtt.passwordFile {path}: {ex.Message}");
-        }
-    }
+    private MqttClientOptions BuildOptions() => MqttConnection.Builder(_options.Mqtt, "edgebox-" + _options.DeviceId)
+        .WithWillTopic(Topics.State(_options.DeviceId))
+        .WithWillPayload(_device.State(online: false, "connection lost"))
+        .WithWillRetain(true)
+        .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .Build();
 
     private string Describe() => MqttEndpoint.TryParse(_options.Mqtt.Url, out var endpoint) ? endpoint.ToString() : _options.Mqtt.Url;
 
