@@ -22,7 +22,28 @@ internal static class FleetCommands
             Remove(stdout, stderr),
             List(stdout, stderr),
             Status(stdout, stderr),
+            Simulate(stdout, stderr),
         };
+    }
+
+    /// <summary>Hidden: many simulated boxes against one broker, for bench/fleet.py.</summary>
+    private static Command Simulate(TextWriter stdout, TextWriter stderr)
+    {
+        var broker = new BrokerOptions();
+        var devices = new Option<int>("--devices") { Description = "How many boxes", DefaultValueFactory = _ => 100 };
+        var prefix = new Option<string>("--prefix") { Description = "Device id prefix", DefaultValueFactory = _ => "sim-" };
+        var groups = new Option<string[]>("--group") { Description = "Groups every simulated box belongs to; repeatable", AllowMultipleArgumentsPerToken = true };
+        var telemetry = new Option<int>("--telemetry-seconds") { Description = "Telemetry interval", DefaultValueFactory = _ => 30 };
+        var command = new Command("simulate", "Run simulated boxes against a broker (benchmark)") { devices, prefix, groups, telemetry };
+        command.Hidden = true;
+        broker.AddTo(command);
+        command.SetAction((parse, token) => RunAsync(stderr, async () =>
+        {
+            await FleetSimulator.RunAsync(broker.Read(parse), parse.GetValue(devices), parse.GetValue(prefix)!, parse.GetValue(groups) ?? [],
+                TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(telemetry))), stdout, token).ConfigureAwait(false);
+            return 0;
+        }));
+        return command;
     }
 
     /// <summary>The broker options every fleet command takes.</summary>
