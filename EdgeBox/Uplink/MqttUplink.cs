@@ -45,6 +45,9 @@ internal sealed partial class MqttUplink : IDisposable
     public static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(300);
 
     private const int OutboxBatch = 100;
+
+    /// <summary>Batches sent before the session loop looks at telemetry and desired configs again.</summary>
+    private const int OutboxBatchesPerTurn = 10;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     private readonly MqttUplinkOptions _options;
@@ -104,6 +107,7 @@ internal sealed partial class MqttUplink : IDisposable
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                await GoodbyeAsync(client).ConfigureAwait(false);
                 break;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -127,7 +131,6 @@ internal sealed partial class MqttUplink : IDisposable
 
             if (stoppingToken.IsCancellationRequested)
             {
-                await GoodbyeAsync(client).ConfigureAwait(false);
                 break;
             }
 
@@ -193,6 +196,11 @@ internal sealed partial class MqttUplink : IDisposable
                 }
             }
 
+            if (_device.Outbox is { Count: > 0 })
+            {
+                wait = TimeSpan.Zero; // more of the backlog to send
+            }
+
             // Wake at least every second to notice a dropped connection.
             wait = TimeSpan.FromMilliseconds(Math.Clamp(wait.TotalMilliseconds, 1, 1000));
             await _wake.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
@@ -224,7 +232,7 @@ internal sealed partial class MqttUplink : IDisposable
         }
 
         string topic = Topics.Events(_options.DeviceId);
-        while (outbox.Count > 0)
+        for (int turn = 0; turn < OutboxBatchesPerTurn && outbox.Count > 0; turn++)
         {
             var batch = outbox.Peek(OutboxBatch);
             if (batch.Count == 0)
