@@ -7,18 +7,21 @@ namespace EdgeBox.Tests.Infrastructure;
 /// A real Mosquitto broker on a free loopback port, for uplink tests: anonymous, no persistence (a
 /// restart forgets retained messages unless <c>persist</c> is set, which keeps them in the test's
 /// directory). <see cref="StopAsync"/> and <see cref="StartAsync"/> take it away and bring it back on the
-/// same port, as a broker outage would.
+/// same port, as a broker outage would. It runs as the test's user (started as root, Mosquitto would
+/// switch to the <c>mosquitto</c> user and could not read the test's certificates and keys).
 /// </summary>
 internal sealed class MosquittoBroker : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly bool _persist;
+    private readonly string _listenerOptions;
     private ExternalProcess? _process;
 
-    private MosquittoBroker(int port, bool persist)
+    private MosquittoBroker(int port, bool persist, string listenerOptions)
     {
         Port = port;
         _persist = persist;
+        _listenerOptions = listenerOptions;
     }
 
     public int Port { get; }
@@ -27,7 +30,9 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     public string Log => _process is null ? "" : _process.StandardOutput + _process.StandardError;
 
-    public static async Task<MosquittoBroker> StartAsync(bool persist = false)
+    /// <param name="persist">Keep retained messages across <see cref="StopAsync"/> and <see cref="StartAsync()"/>.</param>
+    /// <param name="listenerOptions">Lines for the listener (TLS: <c>cafile</c>, <c>certfile</c>, <c>keyfile</c>, <c>require_certificate</c>...).</param>
+    public static async Task<MosquittoBroker> StartAsync(bool persist = false, string listenerOptions = "")
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -36,7 +41,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        var broker = new MosquittoBroker(port, persist);
+        var broker = new MosquittoBroker(port, persist, listenerOptions);
         await broker.StartAsync();
         return broker;
     }
@@ -46,7 +51,9 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         string conf = _directory.File("mosquitto.conf");
         await File.WriteAllTextAsync(conf, $"""
             listener {Port} 127.0.0.1
+            {_listenerOptions}
             allow_anonymous true
+            user {Environment.UserName}
             persistence {(_persist ? "true" : "false")}
             persistence_location {_directory.Path}/
             autosave_interval 1

@@ -17,6 +17,33 @@ internal static class OpenSsl
         return (certificate, key);
     }
 
+    /// <summary>A CA (<c>NAME.crt</c>, <c>NAME.key</c>, ECDSA P-256) for <see cref="IssueAsync"/>.</summary>
+    public static async Task<(string Certificate, string Key)> CertificateAuthorityAsync(string directory, string name)
+    {
+        string certificate = Path.Combine(directory, name + ".crt");
+        string key = Path.Combine(directory, name + ".key");
+        await RunAsync(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", certificate,
+            "-days", "2", "-subj", $"/CN={name}", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+        return (certificate, key);
+    }
+
+    /// <summary>
+    /// A certificate for <paramref name="commonName"/> (valid for localhost and 127.0.0.1 too) issued by
+    /// <paramref name="ca"/>, as <c>NAME.crt</c> and <c>NAME.key</c>: a broker's or a client's.
+    /// </summary>
+    public static async Task<(string Certificate, string Key)> IssueAsync(string directory, string name, string commonName, (string Certificate, string Key) ca)
+    {
+        string certificate = Path.Combine(directory, name + ".crt");
+        string key = Path.Combine(directory, name + ".key");
+        string request = Path.Combine(directory, name + ".csr");
+        string extensions = Path.Combine(directory, name + ".ext");
+        await File.WriteAllTextAsync(extensions, "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
+        await RunAsync(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", request, "-subj", $"/CN={commonName}"]);
+        await RunAsync(["x509", "-req", "-in", request, "-CA", ca.Certificate, "-CAkey", ca.Key, "-CAcreateserial", "-out", certificate, "-days", "2",
+            "-extfile", extensions]);
+        return (certificate, key);
+    }
+
     /// <summary>The certificate's SHA-256 fingerprint as <c>openssl x509 -fingerprint -sha256</c> prints it: <c>AB:CD:...</c>.</summary>
     public static async Task<string> FingerprintAsync(string certificate)
     {
