@@ -69,6 +69,20 @@ internal static class OpenSsl
         return await FingerprintAsync(file);
     }
 
+    /// <summary>
+    /// <c>openssl genpkey</c> with <paramref name="algorithm"/> (e.g. <c>-algorithm ed25519</c>), then
+    /// <c>openssl pkey -pubout</c>: the private key (PKCS#8 PEM) as <c>NAME.key</c> and its public key
+    /// (SubjectPublicKeyInfo PEM) as <c>NAME.pub</c> in <paramref name="directory"/>.
+    /// </summary>
+    public static async Task<(string PrivateKey, string PublicKey)> KeyPairAsync(string directory, string name, params string[] algorithm)
+    {
+        string privateKey = Path.Combine(directory, name + ".key");
+        string publicKey = Path.Combine(directory, name + ".pub");
+        await RunAsync(["genpkey", .. algorithm, "-out", privateKey]);
+        await RunAsync("pkey", "-in", privateKey, "-pubout", "-out", publicKey);
+        return (privateKey, publicKey);
+    }
+
     /// <summary>Runs openssl to completion (30 s at most); fails the test when it fails. Returns its stdout.</summary>
     public static async Task<string> RunAsync(params string[] arguments)
     {

@@ -50,6 +50,12 @@ internal static class ConfigLayers
             return new ComposedConfig(localText, [], errors);
         }
 
+        if (parsed is not (null or YamlMapping or YamlScalar { IsNull: true }))
+        {
+            // Not a config at all: refused as the loader would refuse it, not replaced by the fleet's config.
+            return new ComposedConfig(localText, [], [new ConfigError("", parsed.Line, $"expected a mapping, found a {parsed.Kind}")]);
+        }
+
         var local = parsed as YamlMapping ?? new YamlMapping([], 1);
         YamlMapping result = local;
         foreach (var layer in fleet.Layers)
@@ -82,8 +88,8 @@ internal static class ConfigLayers
                 string name = key.Value + "." + child.Value;
                 if (allowed.Contains(name, StringComparer.Ordinal))
                 {
-                    var section = (YamlMapping)result.Find(key.Value)!;
-                    result = Set(result, key.Value, child.Value, Merge(section.Find(child.Value), childValue));
+                    var section = result.Find(key.Value) as YamlMapping; // not a mapping when a layer cleared it (paths: ~)
+                    result = Set(result, key.Value, child.Value, Merge(section?.Find(child.Value), childValue));
                 }
                 else if (fleet.Layers.Any(l => l.Config.Find(key.Value) is YamlMapping m && m.Find(child.Value) is not null))
                 {

@@ -31,7 +31,8 @@ internal static class Topics
     public static string? LayerOf(string topic)
     {
         const string suffix = "/config/desired";
-        if (!topic.StartsWith(Root + "/", StringComparison.Ordinal) || !topic.EndsWith(suffix, StringComparison.Ordinal))
+        if (topic.Length < Root.Length + 1 + suffix.Length
+            || !topic.StartsWith(Root + "/", StringComparison.Ordinal) || !topic.EndsWith(suffix, StringComparison.Ordinal))
         {
             return null;
         }

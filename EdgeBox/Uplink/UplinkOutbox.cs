@@ -31,7 +31,8 @@ internal sealed class UplinkOutbox
         _dropped = meta?["dropped"].AsInt64 ?? 0;
         var entries = Entries;
         var last = entries.Query().OrderByDescending("_id").Limit(1).FirstOrDefault();
-        _nextId = Math.Max(_acknowledged, last?["_id"].AsInt64 ?? 0) + 1;
+        long lastIssued = meta is not null && meta["lastId"].IsNumber ? meta["lastId"].AsInt64 : 0;
+        _nextId = Math.Max(Math.Max(_acknowledged, lastIssued), last?["_id"].AsInt64 ?? 0) + 1;
         _count = entries.Count();
     }
 
@@ -100,5 +101,5 @@ internal sealed class UplinkOutbox
     }
 
     private void SaveMetaLocked() =>
-        _db.Collection("meta").Upsert(new BsonDocument { ["_id"] = MetaId, ["acknowledged"] = _acknowledged, ["dropped"] = _dropped });
+        _db.Collection("meta").Upsert(new BsonDocument { ["_id"] = MetaId, ["acknowledged"] = _acknowledged, ["dropped"] = _dropped, ["lastId"] = _nextId - 1 });
 }

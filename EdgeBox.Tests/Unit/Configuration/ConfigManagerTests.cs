@@ -8,7 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeBox.Tests.Unit.Configuration;
 
-public sealed class ConfigManagerTests : IDisposable
+public sealed partial class ConfigManagerTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-24T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
