@@ -216,7 +216,15 @@ internal static class FleetDocument
         {
             if (line.StartsWith(prefix, StringComparison.Ordinal))
             {
-                return line[prefix.Length..].Trim().Trim('"', '\'');
+                string value = line[prefix.Length..].Trim();
+                if (value.Length > 0 && value[0] is '"' or '\'')
+                {
+                    int end = value.IndexOf(value[0], 1);
+                    return end > 0 ? value[1..end] : value[1..];
+                }
+
+                int comment = value.IndexOf(" #", StringComparison.Ordinal);
+                return (comment >= 0 ? value[..comment] : value).Trim();
             }
         }
 

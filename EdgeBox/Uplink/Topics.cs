@@ -39,7 +39,7 @@ internal static class Topics
 
         string middle = topic[(Root.Length + 1)..^suffix.Length];
         int slash = middle.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || middle.IndexOf('/', slash + 1) >= 0)
+        if (slash <= 0 || slash == middle.Length - 1 || middle.IndexOf('/', slash + 1) >= 0)
         {
             return null;
         }
@@ -88,7 +88,7 @@ internal readonly record struct MqttEndpoint(string Host, int Port, bool Tls)
     {
         endpoint = default;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts") || uri.Host.Length == 0
-            || uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
+            || uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
         {
             return false;
         }

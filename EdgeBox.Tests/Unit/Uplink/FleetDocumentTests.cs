@@ -252,6 +252,8 @@ public sealed class FleetDocumentTests(FleetKeys keys) : IClassFixture<FleetKeys
     [InlineData("target: group/a\nversion: 1\n", "target", "group/a")]
     [InlineData("config:\n  version: 3\n", "version", null)]
     [InlineData("versions: 3\n", "version", null)]
+    [InlineData("version: 42  # the release\n", "version", "42")]
+    [InlineData("version: \"4 # 2\" # quoted\n", "version", "4 # 2")]
     [InlineData("", "version", null)]
     public void Peek_reads_a_top_level_value_from_text_that_may_not_parse(string text, string key, string? expected) =>
         Assert.Equal(expected, FleetDocument.Peek(text, key));
