@@ -98,7 +98,7 @@ internal static class PathConfigEndpoints
             paths.Add(named);
         }
 
-        return await SaveAsync(config, file, file with { Paths = paths }, dryRun == true, name, token).ConfigureAwait(false);
+        return await SaveAsync(config, file with { Paths = paths }, dryRun == true, name, token).ConfigureAwait(false);
     }
 
     /// <summary><c>DELETE /api/v1/config/paths/{name}</c>: removes a configured path (its recordings stay). 404 when there is none.</summary>
@@ -110,7 +110,7 @@ internal static class PathConfigEndpoints
             return Error(404, $"no configured path '{name}'");
         }
 
-        return await SaveAsync(config, file, file with { Paths = file.Paths.Where(p => p.Name != name).ToList() }, dryRun == true, name, token)
+        return await SaveAsync(config, file with { Paths = file.Paths.Where(p => p.Name != name).ToList() }, dryRun == true, name, token)
             .ConfigureAwait(false);
     }
 
@@ -118,7 +118,7 @@ internal static class PathConfigEndpoints
     internal static Task<IResult> ChangePathsAsync(ConfigManager config, Func<List<NamedPath>, List<NamedPath>> change, CancellationToken token)
     {
         var file = FileConfig(config);
-        return SaveAsync(config, file, file with { Paths = change(file.Paths.ToList()) }, dryRun: false, null, token);
+        return SaveAsync(config, file with { Paths = change(file.Paths.ToList()) }, dryRun: false, null, token);
     }
 
     /// <summary>The running configuration as its file says, without environment overrides.</summary>
@@ -129,15 +129,16 @@ internal static class PathConfigEndpoints
         return load.IsValid ? load.Config! : current.Config;
     }
 
-    private static async Task<IResult> SaveAsync(ConfigManager config, EdgeBoxConfig before, EdgeBoxConfig after, bool dryRun, string? name, CancellationToken token)
+    private static async Task<IResult> SaveAsync(ConfigManager config, EdgeBoxConfig after, bool dryRun, string? name, CancellationToken token)
     {
         string text = ConfigWriter.Write(after);
         if (dryRun)
         {
-            var check = ConfigLoader.Load(text);
+            // As the change would be applied: with the environment overrides and, on a fleet-managed box, the fleet's layers over it.
+            var check = config.Validate(text);
             return check.IsValid
                 ? TypedResults.Json(new ConfigUpdateResponse("valid", config.Current.Version, config.Current.Hash,
-                    ConfigDiff.Compute(before, check.Config!).Select(ToDto).ToList()), ApiJsonContext.Default.ConfigUpdateResponse)
+                    check.Changes.Select(ToDto).ToList()), ApiJsonContext.Default.ConfigUpdateResponse)
                 : Errors(check.Errors, name);
         }
 
