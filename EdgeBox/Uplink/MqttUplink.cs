@@ -104,7 +104,7 @@ internal sealed partial class MqttUplink : IDisposable
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                break;
+                // Stopping: the goodbye below, while the connection is still open.
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
