@@ -13,6 +13,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly bool _persist;
+    private readonly System.Text.StringBuilder _earlierLog = new();
     private ExternalProcess? _process;
 
     private MosquittoBroker(int port, bool persist)
@@ -25,7 +26,8 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     public string Url => $"mqtt://127.0.0.1:{Port}";
 
-    public string Log => _process is null ? "" : _process.StandardOutput + _process.StandardError;
+    /// <summary>Everything it logged (with <c>-v</c>: every connection and message), over all its runs.</summary>
+    public string Log => _earlierLog + (_process is null ? "" : _process.StandardOutput + _process.StandardError);
 
     public static async Task<MosquittoBroker> StartAsync(bool persist = false)
     {
@@ -44,6 +46,9 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     public async Task StartAsync()
     {
         string conf = _directory.File("mosquitto.conf");
+
+        // Started as root, mosquitto drops to its own user: it must be able to write its database here.
+        File.SetUnixFileMode(_directory.Path, (UnixFileMode)0x1FF);
         await File.WriteAllTextAsync(conf, $"""
             listener {Port} 127.0.0.1
             allow_anonymous true
@@ -80,6 +85,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         if (_process is not null)
         {
             await _process.DisposeAsync();
+            _earlierLog.Append(_process.StandardOutput).Append(_process.StandardError).AppendLine("--- stopped ---");
             _process = null;
         }
     }
