@@ -63,3 +63,14 @@ public sealed class AotBinary
         Assert.True(process.ExitCode == 0, $"dotnet publish failed:\n{await stdout}\n{await stderr}");
     }
 }
+
+/// <summary>
+/// A class fixture that has the AOT binary published before the class's first test starts, so a test's
+/// own timeout (<c>[Fact(Timeout = ...)]</c>) bounds the test and not a first build of several minutes.
+/// </summary>
+public sealed class AotBinaryPublished : IAsyncLifetime
+{
+    public Task InitializeAsync() => AotBinary.PathAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}

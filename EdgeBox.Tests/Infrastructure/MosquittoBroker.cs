@@ -15,6 +15,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     private readonly TempDirectory _directory = new();
     private readonly bool _persist;
     private readonly string _listenerOptions;
+    private readonly System.Text.StringBuilder _earlierLog = new();
     private ExternalProcess? _process;
 
     private MosquittoBroker(int port, bool persist, string listenerOptions)
@@ -28,7 +29,8 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     public string Url => $"mqtt://127.0.0.1:{Port}";
 
-    public string Log => _process is null ? "" : _process.StandardOutput + _process.StandardError;
+    /// <summary>Everything it logged (with <c>-v</c>: every connection and message), over all its runs.</summary>
+    public string Log => _earlierLog + (_process is null ? "" : _process.StandardOutput + _process.StandardError);
 
     /// <param name="persist">Keep retained messages across <see cref="StopAsync"/> and <see cref="StartAsync()"/>.</param>
     /// <param name="listenerOptions">Lines for the listener (TLS: <c>cafile</c>, <c>certfile</c>, <c>keyfile</c>, <c>require_certificate</c>...).</param>
@@ -87,6 +89,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         if (_process is not null)
         {
             await _process.DisposeAsync();
+            _earlierLog.Append(_process.StandardOutput).Append(_process.StandardError).AppendLine("--- stopped ---");
             _process = null;
         }
     }

@@ -141,7 +141,10 @@ internal sealed partial class BoxDevice : IFleetDevice
 
         bool refused = result.Status is ConfigUpdateStatus.Rejected or ConfigUpdateStatus.WriteFailed;
         bool someRejected = layers.Any(l => l.Status == "rejected");
-        string outcome = refused ? "rejected" : someRejected ? "partial" : "applied";
+
+        // Partial: some desired layers run and some were refused; none running is a rejection, not a partial success.
+        bool someTaken = layers.Any(l => l.Status is "applied" or "removed");
+        string outcome = refused || (someRejected && !someTaken) ? "rejected" : someRejected ? "partial" : "applied";
         if (refused)
         {
             // Nothing of it runs: the layers that were to change are the ones refused.
