@@ -186,6 +186,12 @@ public sealed partial class OpenApiTests : IDisposable
         Assert.True(paths.GetProperty("/api/v1/recordings/{path}/index.m3u8").GetProperty("get").GetProperty("responses").GetProperty("200")
             .GetProperty("content").TryGetProperty("application/vnd.apple.mpegurl", out _));
 
+        var uplink = paths.GetProperty("/api/v1/uplink").GetProperty("get");
+        Assert.Equal("operator", uplink.GetProperty("x-edgebox-role").GetString());
+        Assert.Equal("#/components/schemas/UplinkResponse", JsonSchemaOf(uplink, "200"));
+        var fleetSummary = json.GetProperty("components").GetProperty("schemas").GetProperty("InfoResponse").GetProperty("properties").GetProperty("fleet");
+        Assert.Equal("#/components/schemas/FleetSummaryDto", fleetSummary.GetProperty("$ref").GetString());
+
         var events = paths.GetProperty("/api/v1/events").GetProperty("get").GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString());
         Assert.Equal(["since", "before", "order", "type", "path", "label", "from", "to", "limit"], events);
 

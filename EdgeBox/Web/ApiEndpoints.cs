@@ -21,6 +21,7 @@ internal static class ApiEndpoints
         RecordingEndpoints.Map(api);
         InferenceEndpoints.Map(api);
         SystemEndpoints.Map(api);
+        UplinkEndpoints.Map(api);
         ApiReference.Map(api);
         api.MapGet("/health", Health).Public();
         api.MapGet("/info", Info).Allow(Role.Viewer);
@@ -51,7 +52,7 @@ internal static class ApiEndpoints
     }
 
     private static async Task<JsonHttpResult<InfoResponse>> Info(
-        ServiceState state, HostStats stats, NativeCapabilities native, TimeProvider time, CancellationToken cancellationToken)
+        ServiceState state, HostStats stats, NativeCapabilities native, ConfigManager config, TimeProvider time, CancellationToken cancellationToken)
     {
         // Right after start the native probe may still run; it takes well under a second.
         var probe = await native.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
@@ -75,6 +76,7 @@ internal static class ApiEndpoints
                 ? new HardwareDto(Lower(selection.Selected.ToString()), selection.Reason,
                     (probe?.Hardware ?? []).Select(h => new HardwareApiDto(h.Name, h.Available, h.Error)).ToList())
                 : null,
+            Fleet = UplinkEndpoints.Summary(config.Current),
         };
         return TypedResults.Json(body, ApiJsonContext.Default.InfoResponse);
     }

@@ -22,6 +22,9 @@ internal sealed record InfoResponse(
 {
     /// <summary>Hardware acceleration: what <c>codecs.hwaccel</c> selected and what each API said when probed.</summary>
     public HardwareDto? Hardware { get; init; }
+
+    /// <summary>Whether fleet layers manage the configuration (the console's banner, for every role).</summary>
+    public FleetSummaryDto Fleet { get; init; } = new(false, "", []);
 }
 
 internal sealed record HardwareDto(string Selected, string Reason, IReadOnlyList<HardwareApiDto> Apis);
@@ -266,4 +269,5 @@ internal sealed record PathConfigListResponse(IReadOnlyList<PathConfigDto> Items
 [JsonSerializable(typeof(ClipDto))]
 [JsonSerializable(typeof(ClipListResponse))]
 [JsonSerializable(typeof(RangeDeletedResponse))]
+[JsonSerializable(typeof(UplinkResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -49,7 +49,16 @@ internal static class OpenApiDescriptions
         },
         new("GET /api/v1/info", "getInfo", System, "Version, runtime, host, FFmpeg and ONNX Runtime")
         {
-            Responses = [Json<InfoResponse>(200, "Version, runtime, start time and uptime, host load, memory and disk, the FFmpeg libraries and codecs, ONNX Runtime and its execution providers, hardware acceleration.")],
+            Responses = [Json<InfoResponse>(200, "Version, runtime, start time and uptime, host load, memory and disk, the FFmpeg libraries and codecs, ONNX Runtime and its execution providers, hardware acceleration, "
+                + "and `fleet`: whether fleet layers manage the configuration (`managed`), their versions (`version`, `group/a@3,device/box@7`) and the keys the box's own file may still set (`allowLocal`).")],
+        },
+        new("GET /api/v1/uplink", "getUplink", System, "The link to the fleet: connection, sync, outbox, applied fleet layers")
+        {
+            Description = "Operator, since it names the broker and config server (shown without credentials or query). `enabled` is false for a stand-alone box "
+                + "(no `uplink.mqtt.url` nor `uplink.http.configUrl`); `modes` lists `mqtt` and/or `http`. `connected` and `connectedSince` are the MQTT session's; "
+                + "`lastSync` the last time the desired configs were read; `outbox` the events waiting for the broker, dropped, and the last acknowledged id; "
+                + "`fleet` the layers the running config is composed of; `lastReported` the last reported-state document (`result`: `applied`, `partial`, `rejected`, with `errors`), null before the first.",
+            Responses = [Json<UplinkResponse>(200, "The uplink's settings and state.")],
         },
         new("GET /api/v1/stream", "getEventStream", System, "Server-Sent Events for the console")
         {

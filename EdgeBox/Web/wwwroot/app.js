@@ -2,8 +2,8 @@
 // Pages, chosen by the URL's hash: the dashboard (#/), live video (#/live, #/live/path, #/live?paths=a,b), the path
 // editor (#/paths), the recordings (#/recordings[/path]), the detection events (#/events) and the models (#/models).
 // Nothing shows until the caller is logged in (auth.js). Path state, events and alarms arrive over Server-Sent
-// Events (GET /api/v1/stream); only system facts (health, versions, detection counters) are read periodically.
-import { $, el, badge, setBadge, bytes, duration, emptyRow, encodePath, getJson, describe, showErrors } from "./util.js";
+// Events (GET /api/v1/stream); only system facts (health, versions, detection counters, the uplink) are read periodically.
+import { $, el, badge, setBadge, bytes, duration, emptyRow, encodePath, fillKv, getJson, describe, showErrors } from "./util.js";
 import { showRecordings, refreshRecordings, stopPlayer } from "./recordings.js";
 import { showEvents, refreshEvents } from "./events.js";
 import { refreshModels } from "./models.js";
@@ -11,6 +11,7 @@ import { showLive, stopLive, refreshLive, liveLink, updateLiveChoices } from "./
 import { showPaths, refreshPaths } from "./paths.js";
 import { whoAmI, gate, askPassword, logout, showUser, atLeast } from "./auth.js";
 import { refreshSystem } from "./system.js";
+import { renderUplink, uplinkUnavailable, showFleet, refreshFleet, hideFleet } from "./uplink.js";
 
 // How often each page reads the API: the models page shows live counters, the live page the players' statistics.
 const PAGES = {
@@ -36,15 +37,6 @@ function list(items) {
 
 function count(items) {
   return Array.isArray(items) ? items.length : 0;
-}
-
-// Fills a <dl> with [label, value] pairs; value may be text or a Node.
-function fillKv(dl, pairs) {
-  dl.replaceChildren(...pairs.flatMap(([label, value]) => {
-    const dd = el("dd");
-    if (value instanceof Node) dd.append(value); else dd.textContent = value ?? "–";
-    return [el("dt", null, label), dd];
-  }));
 }
 
 function renderHealth(health) {
@@ -244,7 +236,7 @@ async function loadAlarms() {
 const SOURCES = [
   { url: "/api/v1/health", ok: [200, 503], render: renderHealth, cards: ["card-health"], loaded: false,
     fail: () => { setBadge($("health-status"), "unknown"); $("health-rows").replaceChildren(emptyRow(3, "Unavailable")); } },
-  { url: "/api/v1/info", ok: [200], render: renderInfo, cards: ["card-system", "card-host", "card-ffmpeg", "card-onnx"], loaded: false,
+  { url: "/api/v1/info", ok: [200], render: (info) => { renderInfo(info); showFleet(info.fleet); }, cards: ["card-system", "card-host", "card-ffmpeg", "card-onnx"], loaded: false,
     fail: () => {
       ["ffmpeg-status", "onnx-status"].forEach((id) => setBadge($(id), "unknown"));
       ["system", "host", "ffmpeg", "onnx"].forEach((id) => fillKv($(id), [["Status", "Unavailable"]]));
@@ -252,6 +244,7 @@ const SOURCES = [
   // Before the paths: their tiles show what this one read.
   { url: "/api/v1/detect", ok: [200], render: renderDetectors, cards: ["card-paths"], loaded: false, role: "operator",
     fail: () => { detectors = new Map(); } },
+  { url: "/api/v1/uplink", ok: [200], render: renderUplink, cards: ["card-uplink"], loaded: false, role: "operator", fail: uplinkUnavailable },
   // The stream sends the paths as they change; this reads them once when it is not there yet.
   { url: "/api/v1/paths", ok: [200], render: renderPaths, cards: ["card-paths"], loaded: false, unless: () => stream.open,
     fail: () => $("path-tiles").replaceChildren(el("li", "empty", "Unavailable")) },
@@ -324,8 +317,9 @@ function showPage() {
 }
 
 async function refresh() {
-  const errors = await PAGES[route.page].refresh();
-  showErrors(errors);
+  // The fleet banner is on every page; the dashboard reads GET /api/v1/info (and so the banner) itself.
+  const [errors, fleetErrors] = await Promise.all([PAGES[route.page].refresh(), route.page === "overview" ? [] : refreshFleet()]);
+  showErrors([...errors, ...fleetErrors]);
   $("updated").textContent = `last update ${new Date().toLocaleTimeString()}`;
 }
 
@@ -403,6 +397,7 @@ async function recheck() {
 
 function stopAll() {
   me = null;
+  hideFleet();
   clearTimeout(timer);
   generation++;
   disconnect();

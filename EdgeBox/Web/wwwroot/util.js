@@ -42,6 +42,15 @@ export function duration(seconds) {
   return `${s}s`;
 }
 
+// Fills a <dl> with [label, value] pairs; value may be text or a Node.
+export function fillKv(dl, pairs) {
+  dl.replaceChildren(...pairs.flatMap(([label, value]) => {
+    const dd = el("dd");
+    if (value instanceof Node) dd.append(value); else dd.textContent = value ?? "–";
+    return [el("dt", null, label), dd];
+  }));
+}
+
 export function emptyRow(columns, text) {
   const td = el("td", "empty", text);
   td.colSpan = columns;
