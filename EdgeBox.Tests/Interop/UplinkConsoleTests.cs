@@ -48,7 +48,7 @@ public sealed class UplinkConsoleTests
         }
         while (clock.Elapsed < TimeSpan.FromSeconds(30));
 
-        throw new TimeoutException($"uplink never {what}: {uplink}\n--- broker:\n{broker?.Output}\n--- edgebox:\n{box.Process.Output}");
+        throw new TimeoutException($"uplink never {what}: {uplink}\n--- broker:\n{broker?.Log}\n--- edgebox:\n{box.Process.Output}");
     }
 
     [Fact]
