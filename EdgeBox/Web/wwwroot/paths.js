@@ -15,7 +15,7 @@ export function showPaths(route) {
     load().then(() => {
       const item = state.items.find((p) => p.name === edit);
       if (item) openEditor(item);
-      else $("pathcfg-note").textContent = `${edit} is not in this box's own configuration: the fleet sets it (edit it in the fleet's config).`;
+      else $("pathcfg-note").textContent = `${edit} is not in this box's own configuration; a path the fleet sets is changed in the fleet's config.`;
     });
   }
 }
