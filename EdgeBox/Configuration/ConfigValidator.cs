@@ -375,9 +375,9 @@ internal static class ConfigValidator
             errors.Add(at.Error("uplink.mqtt.keepAlive", "must be from 1s to 18h"));
         }
 
-        if (mqtt.ReconnectMaxDelay < TimeSpan.FromSeconds(1))
+        if (mqtt.ReconnectMaxDelay < TimeSpan.FromSeconds(1) || mqtt.ReconnectMaxDelay > TimeSpan.FromHours(1))
         {
-            errors.Add(at.Error("uplink.mqtt.reconnectMaxDelay", "must be at least 1s"));
+            errors.Add(at.Error("uplink.mqtt.reconnectMaxDelay", "must be from 1s to 1h"));
         }
 
         foreach (var (key, url) in new[] { ("uplink.http.configUrl", uplink.Http.ConfigUrl), ("uplink.http.reportUrl", uplink.Http.ReportUrl) })
@@ -393,9 +393,9 @@ internal static class ConfigValidator
             errors.Add(at.Error("uplink.http.reportUrl", "reports follow the polls of uplink.http.configUrl: set it too"));
         }
 
-        if (uplink.Http.Interval < TimeSpan.FromSeconds(1))
+        if (uplink.Http.Interval < TimeSpan.FromSeconds(1) || uplink.Http.Interval > TimeSpan.FromDays(1))
         {
-            errors.Add(at.Error("uplink.http.interval", "must be at least 1s"));
+            errors.Add(at.Error("uplink.http.interval", "must be from 1s to 1d"));
         }
 
         if (uplink.DeviceId.Length > 0 && EdgeBox.Uplink.Topics.NameError(uplink.DeviceId) is { } deviceError)
@@ -415,9 +415,9 @@ internal static class ConfigValidator
             }
         }
 
-        if (uplink.TelemetryInterval < TimeSpan.FromSeconds(1))
+        if (uplink.TelemetryInterval < TimeSpan.FromSeconds(1) || uplink.TelemetryInterval > TimeSpan.FromDays(1))
         {
-            errors.Add(at.Error("uplink.telemetryInterval", "must be at least 1s"));
+            errors.Add(at.Error("uplink.telemetryInterval", "must be from 1s to 1d"));
         }
 
         for (int i = 0; i < uplink.TrustedKeys.Count; i++)

@@ -257,10 +257,6 @@ internal static partial class ServiceHost
     }
 
     /// <summary>
-    /// Finds the config text: <c>--config FILE</c>, else <c>&lt;data&gt;/edgebox.yml</c> when present, else the
-    /// built-in default. <c>--data</c> wins over the file's <c>data</c> key (as the variable EDGEBOX_DATA).
-    /// </summary>
-    /// <summary>
     /// The config the service starts on: the file with the stored fleet layers over it (those of the
     /// groups the file still lists). When the two no longer validate together, the file alone, and why.
     /// </summary>
@@ -292,6 +288,10 @@ internal static partial class ServiceHost
         return (new ConfigSnapshot(load.Config!, text, plain.Hash, 0) { Fleet = fleet, Overridden = composed.Overridden, EffectiveText = composed.Text }, null);
     }
 
+    /// <summary>
+    /// Finds the config text: <c>--config FILE</c>, else <c>&lt;data&gt;/edgebox.yml</c> when present, else the
+    /// built-in default. <c>--data</c> wins over the file's <c>data</c> key (as the variable EDGEBOX_DATA).
+    /// </summary>
     internal static (ConfigFile File, string Text, ConfigLoadResult Load)? ResolveConfig(
         string? configPath, string? dataOverride, Dictionary<string, string> environment, TextWriter stderr)
     {

@@ -151,6 +151,8 @@ internal static class EventIds
     public const int UplinkDisabled = 1310;
     public const int UplinkPollFailed = 1311;
     public const int UplinkOutboxFailed = 1312;
+    public const int UplinkTooLarge = 1313;
+    public const int UplinkEventRefused = 1314;
 
     public const int FfmpegLoaded = 400;
     public const int OnnxRuntimeLoaded = 401;

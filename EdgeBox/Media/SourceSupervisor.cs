@@ -186,17 +186,16 @@ internal sealed partial class SourceSupervisor : IConfigApplier, IHostedService,
 
     private IPullProtocol? Protocol(string source) => _protocols.FirstOrDefault(p => p.CanPull(source));
 
-    /// <summary>Brings the running sources and forwards in line with <paramref name="config"/>.</summary>
     /// <summary>
     /// Disconnects the pulled source of <paramref name="pathName"/> and connects it again (a fleet command,
     /// for a camera that needs a fresh session). False when the path has no running pulled source.
     /// </summary>
     public async Task<bool> RestartAsync(string pathName)
     {
-        IPulledSource? stale = null;
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            IPulledSource? stale = null;
             lock (_sources)
             {
                 if (_sources.Remove(pathName, out var running))
@@ -204,23 +203,26 @@ internal sealed partial class SourceSupervisor : IConfigApplier, IHostedService,
                     stale = running.Source;
                 }
             }
+
+            if (stale is null)
+            {
+                return false;
+            }
+
+            // Closed under the gate, so a reconcile running meanwhile cannot start a second connection beside it.
+            Log.SourceRestarting(_logger, pathName);
+            await stale.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {
             _gate.Release();
         }
 
-        if (stale is null)
-        {
-            return false;
-        }
-
-        Log.SourceRestarting(_logger, pathName);
-        await stale.DisposeAsync().ConfigureAwait(false);
         await ReconcileAsync(Volatile.Read(ref _latest)).ConfigureAwait(false);
         return true;
     }
 
+    /// <summary>Brings the running sources and forwards in line with <paramref name="config"/>.</summary>
     private async Task ReconcileAsync(EdgeBoxConfig config)
     {
         await _gate.WaitAsync().ConfigureAwait(false);

@@ -13,8 +13,10 @@ namespace EdgeBox.Uplink;
 /// The running service as the fleet sees it: its state, telemetry, desired configs (through the same
 /// config pipeline as every local edit) and commands.
 /// </summary>
-internal sealed partial class BoxDevice : IFleetDevice
+internal sealed partial class BoxDevice : IFleetDevice, IDisposable
 {
+    /// <summary>MQTT and HTTPS pull may both reconcile: one at a time, so neither builds on layers the other is replacing.</summary>
+    private readonly SemaphoreSlim _reconcile = new(1, 1);
     private readonly UplinkServices _services;
     private readonly UplinkStatus _status;
     private readonly string _deviceId;
@@ -33,6 +35,8 @@ internal sealed partial class BoxDevice : IFleetDevice
     }
 
     public UplinkOutbox? Outbox => _services.Outbox;
+
+    public void Dispose() => _reconcile.Dispose();
 
     public byte[] State(bool online, string? reason)
     {
@@ -129,6 +133,19 @@ internal sealed partial class BoxDevice : IFleetDevice
 
     public async Task<byte[]> ReconcileAsync(IReadOnlyDictionary<string, string?> desired, CancellationToken cancellationToken)
     {
+        await _reconcile.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ReconcileOneAsync(desired, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _reconcile.Release();
+        }
+    }
+
+    private async Task<byte[]> ReconcileOneAsync(IReadOnlyDictionary<string, string?> desired, CancellationToken cancellationToken)
+    {
         var config = _services.Config;
         var order = FleetReconciler.Order(_deviceId, _settings.Groups);
         var (next, layers) = FleetReconciler.Select(desired, config.Current.Fleet, order, _keys, _settings.RequireSignature);
@@ -147,9 +164,10 @@ internal sealed partial class BoxDevice : IFleetDevice
         string outcome = refused || (someRejected && !someTaken) ? "rejected" : someRejected ? "partial" : "applied";
         if (refused)
         {
-            // Nothing of it runs: the layers that were to change are the ones refused.
+            // Nothing of it runs: the layers that were read anew (not kept as they run) are the ones refused.
             var running = config.Current.Fleet.Layers;
-            layers = layers.Select(l => l.Status == "applied" && !running.Any(r => r.Name == l.Layer && r.Version == l.Version)
+            bool New(string name) => next.Layers.FirstOrDefault(n => n.Name == name) is { } layer && !running.Contains(layer);
+            layers = layers.Select(l => l.Status == "applied" && New(l.Layer)
                 ? l with { Status = "rejected", Errors = ["the config with this layer does not validate (see errors)"] }
                 : l).ToList();
             Log.Rejected(_logger, next.Version, string.Join("; ", errors));

@@ -10,7 +10,7 @@ namespace EdgeBox.Uplink;
 /// allowLocal: [log, paths.lab]   # keys the box's own file may still set
 /// config:                        # the config keys this layer sets
 ///   paths: { cam1: { source: rtsp://... } }
-/// signature: ed25519:BASE64      # over the text without this line
+/// signature: ed25519:BASE64      # the last line; signs every byte before it
 /// </code>
 /// </summary>
 internal static class FleetDocument
@@ -18,7 +18,9 @@ internal static class FleetDocument
     /// <summary>Largest document accepted (the config loader's limit).</summary>
     public const int MaxLength = ConfigLoader.MaxTextLength;
 
-    private static readonly string[] Keys = ["version", "target", "allowLocal", "config", "signature"];
+    private static readonly string[] Keys = ["version", "target", "allowLocal", "config"];
+
+    private const string SignaturePrefix = "signature: ";
 
     /// <summary>
     /// Reads <paramref name="text"/> as the layer <paramref name="layer"/> (<c>group/NAME</c>, <c>device/ID</c>):
@@ -34,8 +36,15 @@ internal static class FleetDocument
             return (null, [$"the document is larger than {MaxLength / (1024 * 1024)} MiB"]);
         }
 
+        // Only the signed bytes are parsed: what is verified is exactly what is applied.
+        var (body, signature, splitError) = Split(text);
+        if (splitError is not null)
+        {
+            return (null, [splitError]);
+        }
+
         var yamlErrors = new List<ConfigError>();
-        var root = YamlDocumentReader.Read(text, yamlErrors);
+        var root = YamlDocumentReader.Read(body, yamlErrors);
         if (yamlErrors.Count > 0)
         {
             return (null, yamlErrors.Select(e => e.ToString()).ToList());
@@ -111,8 +120,7 @@ internal static class FleetDocument
             }
         }
 
-        string? signature = Scalar(map, "signature", errors);
-        if (keys is not null && SignatureError(text, signature, target, keys, requireSignature) is { } signatureError)
+        if (keys is not null && SignatureError(body, signature, target, keys, requireSignature) is { } signatureError)
         {
             errors.Add(signatureError);
         }
@@ -122,7 +130,7 @@ internal static class FleetDocument
             : (new ConfigLayer(layer, version!, config, allowLocal, text), []);
     }
 
-    private static string? SignatureError(string text, string? signature, string? target, IReadOnlyList<FleetSignature> keys, bool required)
+    private static string? SignatureError(string body, string? signature, string? target, IReadOnlyList<FleetSignature> keys, bool required)
     {
         if (signature is null)
         {
@@ -156,10 +164,44 @@ internal static class FleetDocument
             return "the document is signed but this box trusts no keys (uplink.trustedKeys)";
         }
 
-        byte[] signed = FleetSignature.SignedBytes(text);
+        byte[] signed = System.Text.Encoding.UTF8.GetBytes(body);
         return keys.Any(k => k.Verify(signed, algorithm, bytes))
             ? null
             : "the signature does not verify with any key in uplink.trustedKeys";
+    }
+
+    /// <summary>
+    /// Splits a document into its body and its signature. A signature is the last line, exactly
+    /// <c>signature: ALGORITHM:BASE64</c>; the body is every byte before it, and is what the signature
+    /// covers and all that is parsed. Line breaks are <c>\n</c> or <c>\r\n</c> only: YAML also breaks lines at
+    /// a lone <c>\r</c>, U+0085, U+2028 and U+2029, which would let text hide behind a signed line.
+    /// </summary>
+    public static (string Body, string? Signature, string? Error) Split(string document)
+    {
+        for (int i = 0; i < document.Length; i++)
+        {
+            char c = document[i];
+            if (c is '\u0085' or '\u2028' or '\u2029' || (c == '\r' && (i + 1 == document.Length || document[i + 1] != '\n')))
+            {
+                return (document, null, "line breaks must be \\n or \\r\\n");
+            }
+        }
+
+        string trimmed = document.EndsWith('\n') ? document[..^1].TrimEnd('\r') : document;
+        int start = trimmed.LastIndexOf('\n') + 1;
+        string last = trimmed[start..];
+        if (!last.StartsWith("signature:", StringComparison.Ordinal))
+        {
+            return (document, null, null);
+        }
+
+        string value = last.StartsWith(SignaturePrefix, StringComparison.Ordinal) ? last[SignaturePrefix.Length..] : "";
+        int colon = value.IndexOf(':', StringComparison.Ordinal);
+        bool wellFormed = colon > 0 && value[..colon] is FleetSignature.Ed25519 or FleetSignature.EcdsaP256 && value.Length > colon + 1
+            && value[(colon + 1)..].All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '+' or '/' or '=');
+        return wellFormed
+            ? (document[..start], value, null)
+            : (document, null, $"the signature line must be exactly: signature: {FleetSignature.Ed25519}:BASE64 (or {FleetSignature.EcdsaP256}:BASE64)");
     }
 
     private static string? Scalar(YamlMapping map, string key, List<string> errors)
@@ -199,7 +241,7 @@ internal static class FleetDocument
         string document = text.ToString().TrimEnd('\n') + "\n";
         if (signingKeyPem is not null)
         {
-            document += "signature: " + FleetSignature.Sign(signingKeyPem, FleetSignature.SignedBytes(document)) + "\n";
+            document += SignaturePrefix + FleetSignature.Sign(signingKeyPem, System.Text.Encoding.UTF8.GetBytes(document)) + "\n";
         }
 
         return document;

@@ -39,7 +39,14 @@ internal static class FleetReconciler
 
             if (text is null)
             {
-                if (previous is not null)
+                if (previous is not null && requireSignature)
+                {
+                    // Anyone who may publish could clear a topic: with signatures required, only a signed document changes a layer.
+                    next.Add(previous);
+                    reports.Add(new LayerReport(name, previous.Version, "rejected",
+                        ["an empty message cannot remove a layer while uplink.requireSignature is on; push a signed document with an empty config"]));
+                }
+                else if (previous is not null)
                 {
                     reports.Add(new LayerReport(name, null, "removed", []));
                 }

@@ -10,9 +10,9 @@ namespace EdgeBox.Uplink;
 
 /// <summary>
 /// Signatures of fleet config documents: Ed25519 (BouncyCastle; .NET has none) or ECDSA P-256 with
-/// SHA-256 (.NET, DER-encoded as <c>openssl dgst -sha256 -sign</c> writes it). A signature covers the
-/// document's UTF-8 bytes without its <c>signature:</c> line, so it binds the version, the target layer
-/// and the config together. Keys are PEM files, as <c>openssl genpkey</c> writes them.
+/// SHA-256 (.NET, DER-encoded as <c>openssl dgst -sha256 -sign</c> writes it). A signature is a document's
+/// last line and covers every byte before it, so it binds the version, the target layer and the config
+/// together. Keys are PEM files, as <c>openssl genpkey</c> writes them.
 /// </summary>
 internal sealed class FleetSignature
 {
@@ -133,23 +133,6 @@ internal sealed class FleetSignature
         return EcdsaP256 + ":" + Convert.ToBase64String(ecdsa.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
     }
 
-    /// <summary>The bytes a document's signature covers: its text without the top-level <c>signature:</c> line.</summary>
-    public static byte[] SignedBytes(string document)
-    {
-        var text = new StringBuilder(document.Length);
-        int start = 0;
-        while (start < document.Length)
-        {
-            int end = document.IndexOf('\n', start);
-            end = end < 0 ? document.Length : end + 1;
-            if (!document.AsSpan(start, end - start).StartsWith("signature:", StringComparison.Ordinal))
-            {
-                text.Append(document, start, end - start);
-            }
-
-            start = end;
-        }
-
-        return Encoding.UTF8.GetBytes(text.ToString());
-    }
+    /// <summary>The bytes a document's signature covers: every byte before its last line, the signature (see <see cref="FleetDocument.Split"/>).</summary>
+    public static byte[] SignedBytes(string document) => Encoding.UTF8.GetBytes(FleetDocument.Split(document).Body);
 }

@@ -40,13 +40,16 @@ internal sealed partial class HttpConfigPoller : IDisposable
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => UplinkTls.Validate(ca, certificate, errors);
         }
 
-        _client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        _client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30), MaxResponseContentBufferSize = 64 * 1024 };
         _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("EdgeBox", Infrastructure.BuildInfo.Version));
         if (settings.Token.Length > 0)
         {
             _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
         }
     }
+
+    /// <summary>Longest one poll (the document, its application and the report) may take.</summary>
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(60);
 
     public void Dispose() => _client.Dispose();
 
@@ -56,7 +59,10 @@ internal sealed partial class HttpConfigPoller : IDisposable
         {
             try
             {
-                await PollAsync(stoppingToken).ConfigureAwait(false);
+                // The whole poll, body and report included, not only each request's headers.
+                using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                poll.CancelAfter(PollTimeout);
+                await PollAsync(poll.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -64,8 +70,10 @@ internal sealed partial class HttpConfigPoller : IDisposable
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException or UplinkException)
             {
-                _status.SetError($"{_settings.ConfigUrl}: {ex.Message}");
-                Log.PollFailed(_logger, _settings.ConfigUrl, ex.Message);
+                // The URL without its query: a token there (a presigned URL) stays out of the log and the API.
+                string shown = Web.UplinkEndpoints.Shown(_settings.ConfigUrl);
+                _status.SetError($"{shown}: {ex.Message}");
+                Log.PollFailed(_logger, shown, ex.Message);
             }
 
             try
@@ -111,8 +119,11 @@ internal sealed partial class HttpConfigPoller : IDisposable
         byte[] reported;
         if (!_order.Contains(layer, StringComparer.Ordinal))
         {
-            reported = Encoding.UTF8.GetBytes(
-                $"{{\"device\":\"{_deviceId}\",\"result\":\"rejected\",\"errors\":[\"target {layer} is not this device or one of its groups\"]}}");
+            string error = $"target {layer} is not this device or one of its groups";
+            reported = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+                new ReportedMessage(_deviceId, _time.GetUtcNow(), "rejected", "", [new LayerReport(layer, FleetDocument.Peek(text, "version"), "rejected", [error])],
+                    [error], "", 0, [], []),
+                UplinkJsonContext.Default.ReportedMessage);
         }
         else
         {
@@ -128,7 +139,7 @@ internal sealed partial class HttpConfigPoller : IDisposable
             using var posted = await _client.PostAsync(_settings.ReportUrl, content, cancellationToken).ConfigureAwait(false);
             if (!posted.IsSuccessStatusCode)
             {
-                throw new UplinkException($"{_settings.ReportUrl} answered the report with HTTP {(int)posted.StatusCode}");
+                throw new UplinkException($"{Web.UplinkEndpoints.Shown(_settings.ReportUrl)} answered the report with HTTP {(int)posted.StatusCode}");
             }
         }
 

@@ -9,6 +9,9 @@ internal static class MqttConnection
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>Largest MQTT packet the box takes: a 4 MiB desired document with room for the topic and properties.</summary>
+    public const uint MaxPacketSize = 5 * 1024 * 1024;
+
     public static MqttClientOptionsBuilder Builder(MqttUplinkConfig mqtt, string clientId)
     {
         if (!MqttEndpoint.TryParse(mqtt.Url, out var endpoint))
@@ -22,7 +25,9 @@ internal static class MqttConnection
             .WithProtocolVersion(mqtt.Protocol == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500)
             .WithKeepAlivePeriod(mqtt.KeepAlive)
             .WithCleanSession(true)
-            .WithTimeout(Timeout);
+            .WithTimeout(Timeout)
+            // MQTT 5: the broker sends nothing larger (a desired document is at most 4 MiB; 3.1.1 has no such limit, see MqttUplink).
+            .WithMaximumPacketSize(MaxPacketSize);
         string password = mqtt.PasswordFile.Length > 0 ? ReadPasswordFile(mqtt.PasswordFile) : mqtt.Password;
         if (mqtt.Username.Length > 0)
         {

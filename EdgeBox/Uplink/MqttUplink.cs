@@ -46,6 +46,15 @@ internal sealed partial class MqttUplink : IDisposable
 
     private const int OutboxBatch = 100;
 
+    /// <summary>Largest command message read (its arguments are a few short fields).</summary>
+    private const int MaxCommandLength = 64 * 1024;
+
+    /// <summary>Commands that run at once; more wait (a snapshot decodes a picture for up to 30 s).</summary>
+    private const int ConcurrentCommands = 2;
+
+    /// <summary>A session shorter than this does not reset the reconnection wait, so a broker that drops the box right after connecting is not hammered.</summary>
+    private static readonly TimeSpan HealthySession = TimeSpan.FromSeconds(60);
+
     /// <summary>Batches sent before the session loop looks at telemetry and desired configs again.</summary>
     private const int OutboxBatchesPerTurn = 10;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
@@ -56,6 +65,7 @@ internal sealed partial class MqttUplink : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _commands = new(ConcurrentCommands, ConcurrentCommands);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string?> _desired = new(StringComparer.Ordinal);
     private long _desiredChangedAt = -1;
@@ -70,10 +80,24 @@ internal sealed partial class MqttUplink : IDisposable
         _logger = logger;
     }
 
-    public void Dispose() => _wake.Dispose();
+    public void Dispose()
+    {
+        _wake.Dispose();
+        _commands.Dispose();
+    }
 
     /// <summary>Wakes the sender (an event was queued).</summary>
-    public void Wake() => _wake.Release();
+    public void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The uplink stopped (a config change); the event waits in the outbox for the next one.
+        }
+    }
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -84,6 +108,7 @@ internal sealed partial class MqttUplink : IDisposable
         {
             using var client = factory.CreateMqttClient();
             bool connected = false;
+            long connectedAt = 0;
             try
             {
                 var options = BuildOptions();
@@ -100,7 +125,7 @@ internal sealed partial class MqttUplink : IDisposable
 
                 connected = true;
                 _client = client;
-                delay = TimeSpan.FromSeconds(1);
+                connectedAt = _time.GetTimestamp();
                 _status.SetConnected(_time.GetUtcNow());
                 Log.Connected(_logger, broker, _options.DeviceId);
                 await SessionAsync(client, stoppingToken).ConfigureAwait(false);
@@ -113,6 +138,11 @@ internal sealed partial class MqttUplink : IDisposable
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 string reason = ex is UplinkException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+                if (connected && _time.GetElapsedTime(connectedAt) >= HealthySession)
+                {
+                    delay = TimeSpan.FromSeconds(1);
+                }
+
                 _status.SetDisconnected(reason);
                 if (connected)
                 {
@@ -244,7 +274,13 @@ internal sealed partial class MqttUplink : IDisposable
             foreach (var entry in batch)
             {
                 string message = $"{{\"id\":{entry.Id},\"device\":\"{_options.DeviceId}\",\"dropped\":{dropped},\"event\":{entry.Body}}}";
-                await PublishAsync(client, topic, Encoding.UTF8.GetBytes(message), retain: false, cancellationToken).ConfigureAwait(false);
+                var result = await SendAsync(client, topic, Encoding.UTF8.GetBytes(message), retain: false, cancellationToken).ConfigureAwait(false);
+                if (!result.IsSuccess)
+                {
+                    // One message the broker will not take (too large, an ACL) must not hold back every event after it.
+                    Log.EventRefused(_logger, entry.Id, $"{result.ReasonCode} {result.ReasonString}");
+                    outbox.CountRefused();
+                }
             }
 
             outbox.Acknowledge(batch[^1].Id);
@@ -252,7 +288,7 @@ internal sealed partial class MqttUplink : IDisposable
         }
     }
 
-    private static async Task PublishAsync(IMqttClient client, string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
+    private static Task<MqttClientPublishResult> SendAsync(IMqttClient client, string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
     {
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
@@ -260,7 +296,12 @@ internal sealed partial class MqttUplink : IDisposable
             .WithRetainFlag(retain)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
-        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        return client.PublishAsync(message, cancellationToken);
+    }
+
+    private static async Task PublishAsync(IMqttClient client, string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
+    {
+        var result = await SendAsync(client, topic, payload, retain, cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
             throw new UplinkException($"the broker refused a message on {topic}: {result.ReasonCode} {result.ReasonString}");
@@ -271,7 +312,12 @@ internal sealed partial class MqttUplink : IDisposable
     {
         var message = e.ApplicationMessage;
         string topic = message.Topic;
-        if (Topics.LayerOf(topic) is { } layer)
+        if (message.Payload.Length > MaxPayload(topic))
+        {
+            // Never decoded: a retained message this large would otherwise cost the memory again at every reconnect.
+            Log.TooLarge(_logger, topic, message.Payload.Length);
+        }
+        else if (Topics.LayerOf(topic) is { } layer)
         {
             string? text = message.Payload.Length == 0 ? null : Encoding.UTF8.GetString(message.Payload);
             lock (_gate)
@@ -292,10 +338,14 @@ internal sealed partial class MqttUplink : IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Largest message taken on <paramref name="topic"/>: a desired document's limit, 64 KB for a command.</summary>
+    private static long MaxPayload(string topic) => Topics.LayerOf(topic) is not null ? FleetDocument.MaxLength : MaxCommandLength;
+
     /// <summary>Runs a command and publishes its response (to the MQTT 5 response topic when the request names one, with its correlation data).</summary>
     private async Task RunCommandAsync(IMqttClient client, string command, byte[] payload, string? responseTopic, byte[]? correlation)
     {
         byte[] response;
+        await _commands.WaitAsync().ConfigureAwait(false);
         try
         {
             response = await _device.CommandAsync(command, payload, CancellationToken.None).ConfigureAwait(false);
@@ -303,6 +353,10 @@ internal sealed partial class MqttUplink : IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             response = Encoding.UTF8.GetBytes($"{{\"ok\":false,\"error\":{System.Text.Json.JsonSerializer.Serialize(ex.Message, UplinkJsonContext.Default.String)}}}");
+        }
+        finally
+        {
+            _commands.Release();
         }
 
         Log.Command(_logger, command);
@@ -376,6 +430,14 @@ internal sealed partial class MqttUplink : IDisposable
         [LoggerMessage(EventId = Infrastructure.EventIds.UplinkCommand, EventName = "UplinkCommand", Level = LogLevel.Information,
             Message = "Uplink ran command {Command}")]
         public static partial void Command(ILogger logger, string command);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkTooLarge, EventName = "UplinkTooLarge", Level = LogLevel.Warning,
+            Message = "Uplink ignored a message of {Bytes} bytes on {Topic}: over its limit")]
+        public static partial void TooLarge(ILogger logger, string topic, long bytes);
+
+        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkEventRefused, EventName = "UplinkEventRefused", Level = LogLevel.Warning,
+            Message = "The broker refused event {Id} ({Reason}); it is skipped so the ones after it can go")]
+        public static partial void EventRefused(ILogger logger, long id, string reason);
 
         [LoggerMessage(EventId = Infrastructure.EventIds.UplinkResponseFailed, EventName = "UplinkResponseFailed", Level = LogLevel.Warning,
             Message = "Uplink could not send the response to command {Command}: {Reason}")]

@@ -82,15 +82,27 @@ internal sealed class UplinkOutbox
     {
         lock (_gate)
         {
+            _acknowledged = Math.Max(_acknowledged, id);
+            SaveMetaLocked(); // before the delete: a crash in between must not let ids be handed out again
             int deleted = Entries.DeleteMany(Query.LTE("_id", id));
             _count -= deleted;
-            _acknowledged = Math.Max(_acknowledged, id);
+        }
+    }
+
+    /// <summary>The broker refused one event (it is skipped): counted as dropped.</summary>
+    public void CountRefused()
+    {
+        lock (_gate)
+        {
+            _dropped++;
             SaveMetaLocked();
         }
     }
 
     private void DropLocked(BsonExpression which)
     {
+        // The last id is saved before anything is deleted: a crash in between must not let ids be handed out again.
+        SaveMetaLocked();
         int deleted = Entries.DeleteMany(which);
         if (deleted > 0)
         {

@@ -71,6 +71,7 @@ internal sealed partial class UplinkService : BackgroundService, IConfigApplier
             var running = new List<Task>();
             MqttUplink? mqtt = null;
             HttpConfigPoller? poller = null;
+            BoxDevice? box = null;
             try
             {
                 if (!settings.Enabled)
@@ -84,7 +85,8 @@ internal sealed partial class UplinkService : BackgroundService, IConfigApplier
                     await _services.Value.Native.WaitAsync(TimeSpan.FromSeconds(10), stoppingToken).ConfigureAwait(false);
                     string device = DeviceIdentity.Resolve(settings);
                     var keys = settings.TrustedKeys.Select(FleetSignature.LoadPublicKey).ToList();
-                    var box = new BoxDevice(_services.Value, _status, device, settings, keys, _loggers.CreateLogger<BoxDevice>());
+                    await DropLayersNoLongerListedAsync(device, settings, stoppingToken).ConfigureAwait(false);
+                    box = new BoxDevice(_services.Value, _status, device, settings, keys, _loggers.CreateLogger<BoxDevice>());
                     if (settings.Mqtt.Url.Length > 0)
                     {
                         mqtt = new MqttUplink(new MqttUplinkOptions(settings.Mqtt, device, settings.Groups, settings.TelemetryInterval), box, _status,
@@ -108,9 +110,10 @@ internal sealed partial class UplinkService : BackgroundService, IConfigApplier
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
             }
-            catch (Exception ex) when (ex is UplinkException or IOException or FormatException or System.Security.Cryptography.CryptographicException)
+            catch (Exception ex) when (ex is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
             {
-                // A key or certificate that went missing after validation: wait for the next change.
+                // A key or certificate that went missing or unreadable after validation: the service goes on without
+                // an uplink until the next change.
                 _status.SetDisconnected(ex.Message);
                 Log.Failed(_logger, ex.Message);
                 await _changed.WaitAsync(stoppingToken).ConfigureAwait(false);
@@ -119,10 +122,31 @@ internal sealed partial class UplinkService : BackgroundService, IConfigApplier
             {
                 _mqtt = null;
                 await round.CancelAsync().ConfigureAwait(false);
-                await Task.WhenAll(running).ConfigureAwait(false);
+                try
+                {
+                    await Task.WhenAll(running).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Log.Failed(_logger, ex.Message); // a link that failed must not take the service down with it
+                }
+
                 mqtt?.Dispose();
                 poller?.Dispose();
+                box?.Dispose();
             }
+        }
+    }
+
+    /// <summary>The layers of groups the box no longer lists (or of another device id) stop applying as soon as the section changes.</summary>
+    private async Task DropLayersNoLongerListedAsync(string device, UplinkConfig settings, CancellationToken cancellationToken)
+    {
+        var config = _services.Value.Config;
+        var fleet = config.Current.Fleet;
+        var kept = FleetReconciler.Filter(fleet, FleetReconciler.Order(device, settings.Groups));
+        if (kept.Layers.Count != fleet.Layers.Count)
+        {
+            await config.UpdateFleetAsync(kept, _services.Value.Store.Save, cancellationToken).ConfigureAwait(false);
         }
     }
 

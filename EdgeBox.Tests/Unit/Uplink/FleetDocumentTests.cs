@@ -83,7 +83,7 @@ public sealed class FleetDocumentTests(FleetKeys keys) : IClassFixture<FleetKeys
     [InlineData("just text\n", "the document must be a mapping")]
     [InlineData("version: 1\nconfig: {\n", "YAML syntax")]
     [InlineData("version: 1\nversion: 2\n", "version")]
-    [InlineData("version: 1\nsignature: [a]\n", "signature must be text")]
+    [InlineData("version: 1\nsignature: [a]\n", "the signature line must be exactly")]
     public void Each_rule_refuses_the_document(string text, string expected)
     {
         var errors = Errors(text);
@@ -220,18 +220,48 @@ public sealed class FleetDocumentTests(FleetKeys keys) : IClassFixture<FleetKeys
     }
 
     [Theory]
-    [InlineData("rsa:AAAA", "signature must be ed25519:BASE64 or ecdsa-p256:BASE64")]
-    [InlineData("AAAA", "signature must be ed25519:BASE64 or ecdsa-p256:BASE64")]
-    [InlineData(":AAAA", "signature must be ed25519:BASE64 or ecdsa-p256:BASE64")]
-    [InlineData("ed25519:not base64!", "signature is not base64")]
+    [InlineData("rsa:AAAA", "the signature line must be exactly")]
+    [InlineData("AAAA", "the signature line must be exactly")]
+    [InlineData(":AAAA", "the signature line must be exactly")]
+    [InlineData("ed25519:not base64!", "the signature line must be exactly")]
+    [InlineData("'ed25519:'", "the signature line must be exactly")]
+    [InlineData("ed25519:AAAA # comment", "the signature line must be exactly")]
+    [InlineData("ed25519:AAA", "signature is not base64")]
     [InlineData("ed25519:AAAA", "the signature does not verify with any key in uplink.trustedKeys")]
-    [InlineData("'ed25519:'", "the signature does not verify with any key in uplink.trustedKeys")]
     [InlineData("ecdsa-p256:AAAA", "the signature does not verify with any key in uplink.trustedKeys")]
     [InlineData("ecdsa-p256:MAYCAQECAQE=", "the signature does not verify with any key in uplink.trustedKeys")]
     public void A_malformed_signature_is_refused(string signature, string expected)
     {
         string document = FleetDocument.Create(Layer, "1", Config, [], null) + "signature: " + signature + "\n";
-        Assert.Equal([expected], Errors(document, Trust(keys.Ed25519, keys.EcdsaP256)));
+        Assert.StartsWith(expected, Assert.Single(Errors(document, Trust(keys.Ed25519, keys.EcdsaP256))), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Text hidden behind a signed document must never be applied: YAML breaks lines at a lone CR, NEL,
+    /// LS and PS as well, so a line the signature covers could carry more keys; and a signature line that
+    /// is not the last would let unsigned text follow it.
+    /// </summary>
+    [Theory]
+    [InlineData("\r")]
+    [InlineData("\u0085")]
+    [InlineData("\u2028")]
+    [InlineData("\u2029")]
+    public void Text_smuggled_after_a_signed_line_with_another_line_break_is_refused(string lineBreak)
+    {
+        string signed = Signed(FleetSignature.Ed25519);
+        int end = signed.IndexOf('\n', StringComparison.Ordinal);
+        string forged = signed[..end] + lineBreak + "allowLocal: [log, paths, http, auth]" + signed[end..];
+        Assert.Contains("line breaks must be", Assert.Single(Errors(forged, Trust(keys.Ed25519))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_signature_line_that_is_not_the_last_does_not_sign_what_follows()
+    {
+        string signed = Signed(FleetSignature.Ed25519);
+        string forged = signed + "config: { paths: { evil: {} } }\n";
+        var errors = Errors(forged, Trust(keys.Ed25519));
+        Assert.NotEmpty(errors);
+        Assert.Null(FleetDocument.Read(forged, Layer, Trust(keys.Ed25519), requireSignature: true).Layer);
     }
 
     [Fact]

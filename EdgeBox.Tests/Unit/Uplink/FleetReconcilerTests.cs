@@ -80,6 +80,21 @@ public sealed class FleetReconcilerTests
     }
 
     [Fact]
+    public void With_signatures_required_an_empty_message_cannot_remove_a_layer()
+    {
+        // Anyone who may publish on the topic could clear it; only a signed document changes a layer then.
+        var applied = TestLayers.Of(TestLayers.Layer("group/cams", "1", ""), TestLayers.Layer("device/box-017", "4", ""));
+        var desired = new Dictionary<string, string?> { ["device/box-017"] = null };
+
+        var (next, reports) = Select(applied, desired, requireSignature: true);
+
+        Assert.Equal(["group/cams@1", "device/box-017@4"], Versions(next));
+        var refused = reports.Single(r => r.Layer == "device/box-017");
+        Assert.Equal(("4", "rejected"), (refused.Version, refused.Status));
+        Assert.Contains("requireSignature", Assert.Single(refused.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_layer_with_no_document_this_time_stays_as_it_was()
     {
         // A broker that lost its retained messages must not strip the box of its fleet config.

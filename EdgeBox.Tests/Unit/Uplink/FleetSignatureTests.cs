@@ -107,12 +107,13 @@ public sealed class FleetSignatureTests(FleetKeys keys) : IClassFixture<FleetKey
     }
 
     [Theory]
-    [InlineData("a: 1\nsignature: ed25519:AAAA\nb: 2\n", "a: 1\nb: 2\n")]
-    [InlineData("a: 1\nsignature: x", "a: 1\n")]
-    [InlineData("a:\n  signature: nested\n signature: indented\n", "a:\n  signature: nested\n signature: indented\n")]
-    [InlineData("signatures: 1\nsignature:x\r\nb\n", "signatures: 1\nb\n")]
+    [InlineData("a: 1\nsignature: ed25519:AAAA\n", "a: 1\n")]
+    [InlineData("a: 1\r\nsignature: ecdsa-p256:AA+/==\r\n", "a: 1\r\n")]
+    [InlineData("a: 1\nsignature: ed25519:AAAA", "a: 1\n")]
+    [InlineData("a: 1\nsignature: ed25519:AAAA\nb: 2\n", "a: 1\nsignature: ed25519:AAAA\nb: 2\n")] // not the last line: no signature
+    [InlineData("a:\n  signature: nested\n", "a:\n  signature: nested\n")]
     [InlineData("", "")]
-    public void SignedBytes_leave_out_only_the_top_level_signature_lines(string document, string covered) =>
+    public void SignedBytes_are_every_byte_before_a_last_signature_line(string document, string covered) =>
         Assert.Equal(covered, Encoding.UTF8.GetString(FleetSignature.SignedBytes(document)));
 
     [Fact]
