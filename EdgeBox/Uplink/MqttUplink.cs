@@ -1,12 +1,8 @@
 using System.Buffers;
-using System.Net.Security;
-using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using EdgeBox.Configuration;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
-using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 namespace EdgeBox.Uplink;
@@ -338,48 +334,6 @@ internal sealed partial class MqttUplink : IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Largest message taken on <paramref name="topic"/>: a desired document's limit, 64 KB for a command.</summary>
-    private static long MaxPayload(string topic) => Topics.LayerOf(topic) is not null ? FleetDocument.MaxLength : MaxCommandLength;
-
-    /// <summary>Runs a command and publishes its response (to the MQTT 5 response topic when the request names one, with its correlation data).</summary>
-    private async Task RunCommandAsync(IMqttClient client, string command, byte[] payload, string? responseTopic, byte[]? correlation)
-    {
-        byte[] response;
-        await _commands.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            response = await _device.CommandAsync(command, payload, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            response = Encoding.UTF8.GetBytes($"{{\"ok\":false,\"error\":{System.Text.Json.JsonSerializer.Serialize(ex.Message, UplinkJsonContext.Default.String)}}}");
-        }
-        finally
-        {
-            _commands.Release();
-        }
-
-        Log.Command(_logger, command);
-        try
-        {
-            var reply = new MqttApplicationMessageBuilder()
-                .WithTopic(string.IsNullOrEmpty(responseTopic) ? Topics.CommandResponse(_options.DeviceId, command) : responseTopic)
-                .WithPayload(response)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-            if (correlation is { Length: > 0 })
-            {
-                reply.WithCorrelationData(correlation);
-            }
-
-            using var timeout = new CancellationTokenSource(ConnectTimeout);
-            await client.PublishAsync(reply.Build(), timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Log.ResponseFailed(_logger, command, ex.Message);
-        }
-    }
-
     /// <summary>On shutdown: the retained state says offline (the last will covers only lost connections), then a clean disconnect.</summary>
     private async Task GoodbyeAsync(IMqttClient client)
     {
@@ -408,45 +362,6 @@ internal sealed partial class MqttUplink : IDisposable
         .Build();
 
     private string Describe() => MqttEndpoint.TryParse(_options.Mqtt.Url, out var endpoint) ? endpoint.ToString() : _options.Mqtt.Url;
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkConnected, EventName = "UplinkConnected", Level = LogLevel.Information,
-            Message = "Uplink connected to {Broker} as device {Device}")]
-        public static partial void Connected(ILogger logger, string broker, string device);
-
-        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkLost, EventName = "UplinkLost", Level = LogLevel.Warning,
-            Message = "Uplink to {Broker} lost ({Reason}); the box runs on its last applied config and queues its events")]
-        public static partial void Lost(ILogger logger, string broker, string reason);
-
-        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkConnectFailed, EventName = "UplinkConnectFailed", Level = LogLevel.Warning,
-            Message = "Uplink cannot reach {Broker} ({Reason}); trying again in about {Seconds} s")]
-        public static partial void ConnectFailed(ILogger logger, string broker, string reason, double seconds);
-
-        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkDesired, EventName = "UplinkDesired", Level = LogLevel.Information,
-            Message = "Uplink received the desired config of {Layer}: {What}")]
-        public static partial void Desired(ILogger logger, string layer, string what);
-
-        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkCommand, EventName = "UplinkCommand", Level = LogLevel.Information,
-            Message = "Uplink ran command {Command}")]
-        public static partial void Command(ILogger logger, string command);
-
-        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkTooLarge, EventName = "UplinkTooLarge", Level = LogLevel.Warning,
-            Message = "Uplink ignored a message of {Bytes} bytes on {Topic}: over its limit")]
-        public static partial void TooLarge(ILogger logger, string topic, long bytes);
-
-        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkEventRefused, EventName = "UplinkEventRefused", Level = LogLevel.Warning,
-            Message = "The broker refused event {Id} ({Reason}); it is skipped so the ones after it can go")]
-        public static partial void EventRefused(ILogger logger, long id, string reason);
-
-        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkResponseFailed, EventName = "UplinkResponseFailed", Level = LogLevel.Warning,
-            Message = "Uplink could not send the response to command {Command}: {Reason}")]
-        public static partial void ResponseFailed(ILogger logger, string command, string reason);
-
-        [LoggerMessage(EventId = Infrastructure.EventIds.UplinkGoodbyeFailed, EventName = "UplinkGoodbyeFailed", Level = LogLevel.Debug,
-            Message = "Uplink could not say goodbye to the broker: {Reason}")]
-        public static partial void GoodbyeFailed(ILogger logger, string reason);
-    }
 }
 
 /// <summary>An uplink failure with a message meant for the log and the console.</summary>
